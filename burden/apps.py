@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BurdenConfig(AppConfig):
+    name = "burden"
+    verbose_name = "减负"

@@ -1,0 +1,47 @@
+"""Fixtures shared by every app's tests: a small county and one staff member per role."""
+
+import pytest
+
+from core.testing import Tree, build_tree, make_staff
+from territory.roles import Role
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    return build_tree()
+
+
+@pytest.fixture
+def village_official(tree):
+    return make_staff(Role.VILLAGE_OFFICIAL, [tree.village_a1], username="village_a1")
+
+
+@pytest.fixture
+def grid_official(tree):
+    return make_staff(Role.VILLAGE_OFFICIAL, [tree.grid_a1], username="grid_a1")
+
+
+@pytest.fixture
+def township_cadre(tree):
+    return make_staff(Role.TOWNSHIP_CADRE, [tree.village_a1, tree.village_a2], username="cadre_a")
+
+
+@pytest.fixture
+def township_leader(tree):
+    return make_staff(Role.TOWNSHIP_LEADER, [tree.town_a], username="leader_a")
+
+
+@pytest.fixture
+def county_supervisor(tree):
+    return make_staff(Role.COUNTY_SUPERVISOR, [tree.county], username="supervisor")
+
+
+@pytest.fixture
+def administrator(tree):
+    return make_staff(Role.ADMINISTRATOR, [tree.county], username="admin1")
+
+
+@pytest.fixture
+def nobody(tree):
+    """A staff member with a role but no jurisdiction: must see nothing."""
+    return make_staff(Role.TOWNSHIP_CADRE, [], username="nobody")

@@ -1,0 +1,176 @@
+"""Reads of households and people, always scoped to the user's jurisdiction."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from registry import idcard
+from registry.models import Household, Person, Tag
+from registry.services import id_index, normalize_phone, phone_index
+from territory.selectors import jurisdiction_paths, scope_q
+
+
+def _can(user, perm: str) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm(perm))
+
+
+def household_scope(user) -> QuerySet[Household]:
+    if not _can(user, "registry.view_household"):
+        return Household.objects.none()
+    return Household.objects.filter(scope_q(user, "scope_path"))
+
+
+def person_scope(user) -> QuerySet[Person]:
+    if not _can(user, "registry.view_person"):
+        return Person.objects.none()
+    return Person.objects.filter(scope_q(user, "household__scope_path"))
+
+
+def _years_ago(years: int, today: date | None = None) -> date:
+    today = today or date.today()  # noqa: DTZ011
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def household_list(*, user, filters: dict | None = None) -> QuerySet[Household]:
+    """Filters: village (id), grid (id), tag (code, on the household or any member), occupancy, q."""
+    filters = filters or {}
+    qs = household_scope(user).select_related("village", "grid")
+    if filters.get("village"):
+        qs = qs.filter(village_id=filters["village"])
+    if filters.get("grid"):
+        qs = qs.filter(grid_id=filters["grid"])
+    if filters.get("occupancy"):
+        qs = qs.filter(occupancy=filters["occupancy"])
+    if filters.get("tag"):
+        tag = filters["tag"]
+        qs = qs.filter(Q(tags__code=tag) | Q(members__tags__code=tag)).distinct()
+    if filters.get("q"):
+        q = filters["q"].strip()
+        qs = qs.filter(Q(address__icontains=q) | Q(head_name__icontains=q) | Q(household_no=q))
+    return qs.annotate(member_count=Count("members", distinct=True)).order_by(
+        "village__code", "household_no", "id"
+    )
+
+
+def household_get(*, user, pk) -> Household:
+    """One household with its members and their tags, or 404 when outside the jurisdiction."""
+    try:
+        return (
+            household_scope(user)
+            .select_related("village", "grid", "village__parent")
+            .prefetch_related(
+                "tags", Prefetch("members", queryset=Person.objects.prefetch_related("tags").order_by("id"))
+            )
+            .get(pk=pk)
+        )
+    except (Household.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def person_list(*, user, filters: dict | None = None) -> QuerySet[Person]:
+    """Filters: village (id), tag (code), residence, min_age, q (name, pinyin initials, exact ID or phone)."""
+    filters = filters or {}
+    qs = person_scope(user).select_related("household", "household__village").prefetch_related("tags")
+    if filters.get("village"):
+        qs = qs.filter(household__village_id=filters["village"])
+    if filters.get("tag"):
+        qs = qs.filter(tags__code=filters["tag"])
+    if filters.get("residence"):
+        qs = qs.filter(residence=filters["residence"])
+    if filters.get("min_age"):
+        qs = qs.filter(birth_date__lte=_years_ago(int(filters["min_age"])))
+    if filters.get("q"):
+        qs = qs.filter(_person_text_q(filters["q"]))
+    return qs.order_by("household__village__code", "household_id", "id")
+
+
+def _person_text_q(text: str) -> Q:
+    text = text.strip()
+    normalized = idcard.normalize(text)
+    if len(normalized) in (15, 18) and normalized[:15].isdigit():
+        try:
+            return Q(id_index=id_index(idcard.parse(normalized).number))
+        except Exception:  # noqa: BLE001 - an invalid number simply finds nobody by ID
+            return Q(id_index=id_index(normalized))
+    if normalized.isdigit() and len(normalized) >= 7:
+        try:
+            return Q(phone_index=phone_index(normalize_phone(normalized)))
+        except Exception:  # noqa: BLE001
+            return Q(pk__in=[])
+    q = Q(name__icontains=text)
+    if text.isascii() and text.isalpha():
+        q |= Q(name_initials__startswith=text.lower())
+    return q
+
+
+def person_get(*, user, pk) -> Person:
+    try:
+        return (
+            person_scope(user)
+            .select_related("household", "household__village", "household__grid")
+            .prefetch_related("tags")
+            .get(pk=pk)
+        )
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@dataclass
+class SearchResult:
+    people: list[Person]
+    households: list[Household]
+
+
+def search(*, user, q: str, limit: int = 30) -> SearchResult:
+    """One box for names (汉字 or pinyin initials), addresses and exact ID or phone numbers."""
+    q = (q or "").strip()
+    if not q:
+        return SearchResult(people=[], households=[])
+    people = list(person_list(user=user, filters={"q": q})[:limit])
+    households = list(
+        household_scope(user)
+        .filter(Q(address__icontains=q) | Q(head_name__icontains=q))
+        .select_related("village")
+        .order_by("id")[:limit]
+    )
+    return SearchResult(people=people, households=households)
+
+
+def tag_list(*, user, scope: str | None = None) -> QuerySet[Tag]:
+    """Tags of the counties the user works in."""
+    paths = jurisdiction_paths(user)
+    if not paths:
+        return Tag.objects.none()
+    county_codes = {p.split("/")[1] for p in paths}
+    qs = Tag.objects.filter(county__code__in=county_codes)
+    if scope:
+        qs = qs.filter(scope=scope)
+    return qs.order_by("sort_order", "name")
+
+
+def registry_summary(*, user) -> dict:
+    """Counts for a home page: households, people by residence, people per person-tag."""
+    people = person_scope(user)
+    by_residence = dict(people.values_list("residence").annotate(n=Count("id")).order_by())
+    tags = list(
+        tag_list(user=user, scope=Tag.Scope.PERSON)
+        .annotate(n=Count("people", filter=scope_q(user, "people__household__scope_path")))
+        .order_by("sort_order")
+    )
+    elderly = people.filter(residence=Person.Residence.RESIDENT, birth_date__lte=_years_ago(60)).count()
+    resident = by_residence.get(Person.Residence.RESIDENT, 0)
+    return {
+        "households": household_scope(user).count(),
+        "people": sum(by_residence.values()),
+        "resident": resident,
+        "away": sum(v for k, v in by_residence.items() if k in {"migrant_work", "away_study", "away_other"}),
+        "elderly_resident": elderly,
+        "elderly_share": round(100 * elderly / resident) if resident else 0,
+        "by_residence": by_residence,
+        "tags": tags,
+    }

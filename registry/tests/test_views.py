@@ -1,0 +1,97 @@
+from datetime import date
+
+import pytest
+
+from core.testing import make_household, make_person, synthetic_id
+from journal.models import Entry
+
+
+@pytest.fixture
+def person(tree):
+    household = make_household(tree.village_a1, address="甲一村一组9号")
+    return make_person(
+        household,
+        "孙桂香",
+        id_number=synthetic_id(date(1941, 4, 4), "F"),
+        phone="13800009999",
+        tags=[tree.tags["elderly_alone"]],
+    )
+
+
+def test_person_page_shows_masked_id_never_the_full_number(client, person, village_official):
+    client.force_login(village_official)
+    html = client.get(f"/work/registry/people/{person.pk}/").content.decode()
+    assert person.id_masked in html
+    assert "138****9999" in html
+    from core import crypto
+
+    assert crypto.decrypt(person.id_cipher, context="person.id_number") not in html
+
+
+def test_reveal_via_http_records_viewer_and_purpose(client, person, village_official):
+    client.force_login(village_official)
+    response = client.post(
+        f"/work/registry/people/{person.pk}/reveal/", {"field": "phone", "purpose": "电话回访"}
+    )
+    assert response.status_code == 200
+    assert "13800009999" in response.content.decode()
+    entry = Entry.objects.get(action="registry.person.pii_viewed")
+    assert entry.actor == village_official and entry.data["purpose"] == "电话回访"
+    page = client.get(f"/work/registry/people/{person.pk}/").content.decode()
+    assert "电话回访" in page  # the person's page shows who has seen the full data
+
+
+def test_reveal_without_permission_is_refused(client, person, county_supervisor):
+    client.force_login(county_supervisor)
+    response = client.post(
+        f"/work/registry/people/{person.pk}/reveal/", {"field": "phone", "purpose": "看看"}
+    )
+    assert response.status_code == 403
+    assert "13800009999" not in response.content.decode()
+
+
+def test_household_list_filters_by_tag(client, person, tree, village_official):
+    make_household(tree.village_a1, address="甲一村五组1号")
+    client.force_login(village_official)
+    html = client.get("/work/registry/households/?tag=elderly_alone").content.decode()
+    assert "甲一村一组9号" in html and "甲一村五组1号" not in html
+
+
+def test_edit_person_through_form(client, person, village_official):
+    client.force_login(village_official)
+    response = client.post(
+        f"/work/registry/people/{person.pk}/edit/",
+        {
+            "name": "孙桂香",
+            "relation": "head",
+            "residence": "migrant_work",
+            "tags": ["elderly_alone"],
+            "note": "",
+        },
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.residence == "migrant_work"
+    assert person.phone_masked == "138****9999"  # blank phone field means unchanged
+
+
+def test_edit_rejects_bad_id_with_message_in_chinese(client, person, village_official):
+    client.force_login(village_official)
+    response = client.post(
+        f"/work/registry/people/{person.pk}/edit/",
+        {"name": "孙桂香", "relation": "head", "residence": "resident", "id_number": "12345", "note": ""},
+    )
+    assert response.status_code == 200
+    assert "身份证号应为18位" in response.content.decode()
+
+
+def test_home_page_in_english_when_chosen(client, village_official):
+    client.force_login(village_official)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/work/"})
+    html = client.get("/work/").content.decode()
+    assert 'lang="en"' in html
+
+
+def test_anonymous_user_is_sent_to_login(client, person):
+    response = client.get(f"/work/registry/people/{person.pk}/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

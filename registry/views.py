@@ -1,0 +1,153 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from journal.selectors import pii_views_for_target
+from registry import selectors, services
+from registry.forms import HouseholdFilterForm, PersonFilterForm, PersonForm, RevealForm
+from registry.models import Tag
+from territory.models import AdminUnit
+from territory.selectors import unit_list
+
+PAGE_SIZE = 30
+
+
+def _filter_choices(user):
+    villages = list(
+        unit_list(user=user, level=AdminUnit.Level.VILLAGE).select_related(None).only("id", "name", "code")
+    )
+    return villages, list(selectors.tag_list(user=user))
+
+
+@login_required
+@permission_required("registry.view_household", raise_exception=True)
+def household_list(request):
+    villages, tags = _filter_choices(request.user)
+    form = HouseholdFilterForm(request.GET or None, villages=villages, tags=tags)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.household_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "registry/household_list.html", {"form": form, "page": page, "query": _query(request)}
+    )
+
+
+@login_required
+@permission_required("registry.view_household", raise_exception=True)
+def household_detail(request, pk: int):
+    household = selectors.household_get(user=request.user, pk=pk)
+    return render(request, "registry/household_detail.html", {"household": household})
+
+
+@login_required
+@permission_required("registry.view_person", raise_exception=True)
+def person_list(request):
+    villages, tags = _filter_choices(request.user)
+    form = PersonFilterForm(request.GET or None, villages=villages, tags=tags)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.person_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "registry/person_list.html", {"form": form, "page": page, "query": _query(request)}
+    )
+
+
+@login_required
+@permission_required("registry.view_person", raise_exception=True)
+def person_detail(request, pk: int):
+    person = selectors.person_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "registry/person_detail.html",
+        {
+            "person": person,
+            "reveal_form": RevealForm(),
+            "pii_views": pii_views_for_target(target=person)[:20],
+        },
+    )
+
+
+@login_required
+@permission_required("registry.change_person", raise_exception=True)
+def person_edit(request, pk: int):
+    person = selectors.person_get(user=request.user, pk=pk)
+    tags = list(selectors.tag_list(user=request.user, scope=Tag.Scope.PERSON))
+    initial = {
+        "name": person.name,
+        "relation": person.relation,
+        "residence": person.residence,
+        "note": person.note,
+        "tags": [t.code for t in person.tags.all()],
+    }
+    form = PersonForm(request.POST or None, initial=initial, tags=tags)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        codes = set(data.pop("tags"))
+        chosen = [t for t in tags if t.code in codes]
+        for key in ("id_number", "phone"):
+            if not data[key]:
+                data.pop(key)  # blank means "unchanged": the full values are never sent to the browser
+        try:
+            services.person_update(actor=request.user, person=person, tags=chosen, **data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("registry:person_detail", pk=person.pk)
+    return render(request, "registry/person_edit.html", {"person": person, "form": form})
+
+
+@login_required
+@require_POST
+def person_reveal(request, pk: int):
+    """Shows one unmasked value in place (htmx) after recording who looked and why."""
+    person = selectors.person_get(user=request.user, pk=pk)
+    form = RevealForm(request.POST)
+    value, error = None, None
+    if form.is_valid():
+        try:
+            value = services.person_reveal(
+                actor=request.user,
+                person=person,
+                field=form.cleaned_data["field"],
+                purpose=form.cleaned_data["purpose"],
+            )
+        except PermissionDenied as exc:
+            error = str(exc)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = _("请写明查看的用途。")
+    status = (
+        200
+        if value is not None
+        else 403
+        if error and not request.user.has_perm("registry.view_full_pii")
+        else 400
+    )
+    return render(
+        request,
+        "registry/_reveal_result.html",
+        {"person": person, "value": value, "error": error, "form": form},
+        status=status,
+    )
+
+
+@login_required
+def search(request):
+    q = request.GET.get("q", "")
+    result = selectors.search(user=request.user, q=q)
+    return render(request, "registry/search.html", {"q": q, "result": result})
+
+
+def _query(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()

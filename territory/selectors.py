@@ -1,0 +1,92 @@
+"""Jurisdiction scoping: the one place that decides which units a staff member can see.
+
+Every selector in every app builds its filter with `scope_q(user, "<path to AdminUnit.path>")`.
+Deny by default: a user with no jurisdiction gets a filter that matches nothing.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from territory.models import AdminUnit, Department, Staff
+
+
+def jurisdiction_paths(user) -> tuple[str, ...]:
+    """The subtree prefixes this user may see, computed once per request-bound user object."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ()
+    cached = getattr(user, "_jurisdiction_paths", None)
+    if cached is None:
+        paths = sorted(user.jurisdictions.values_list("path", flat=True))
+        # Drop paths already covered by a broader one, so queries stay short.
+        kept: list[str] = []
+        for path in paths:
+            if not any(path.startswith(k) for k in kept):
+                kept.append(path)
+        cached = tuple(kept)
+        user._jurisdiction_paths = cached
+    return cached
+
+
+def scope_q(user, path_field: str) -> Q:
+    """A Q matching rows whose unit path (reached via path_field) lies inside the user's jurisdiction."""
+    paths = jurisdiction_paths(user)
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{path_field}__startswith": path})
+    return q
+
+
+def unit_in_scope(*, user, unit: AdminUnit) -> bool:
+    return any(unit.path.startswith(p) for p in jurisdiction_paths(user))
+
+
+def unit_list(*, user, level: str | None = None, parent: AdminUnit | None = None) -> QuerySet[AdminUnit]:
+    qs = AdminUnit.objects.filter(scope_q(user, "path")).select_related("parent")
+    if level:
+        qs = qs.filter(level=level)
+    if parent is not None:
+        qs = qs.filter(parent=parent)
+    return qs.order_by("code")
+
+
+def unit_get(*, user, pk) -> AdminUnit:
+    try:
+        return unit_list(user=user).get(pk=pk)
+    except (AdminUnit.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def unit_get_by_code(*, user, code: str) -> AdminUnit:
+    try:
+        return unit_list(user=user).get(code=code)
+    except AdminUnit.DoesNotExist:
+        raise Http404 from None
+
+
+def top_units(*, user) -> QuerySet[AdminUnit]:
+    """The user's own jurisdiction units (the roots of what they can see)."""
+    return (
+        user.jurisdictions.select_related("parent").order_by("code")
+        if user.is_authenticated
+        else AdminUnit.objects.none()
+    )
+
+
+def department_list(*, user) -> QuerySet[Department]:
+    return (
+        Department.objects.filter(scope_q(user, "unit__path"))
+        .select_related("unit")
+        .order_by("unit__code", "name")
+    )
+
+
+def staff_list(*, user) -> QuerySet[Staff]:
+    """Staff whose jurisdiction overlaps the user's (inside it)."""
+    return (
+        Staff.objects.filter(scope_q(user, "jurisdictions__path"), is_active=True)
+        .distinct()
+        .select_related("department")
+        .order_by("username")
+    )
