@@ -19,6 +19,8 @@ urlpatterns = [
     path("work/demands/", include("demands.urls")),
     path("work/burden/", include("burden.urls")),
     path("work/journal/", include("journal.urls")),
+    path("service/", include("demands.public_urls")),
+    path("open311/v2/", include("demands.open311_urls")),
     # The public portal owns the root and comes last (it may end in a catch-all).
     path("", include("portal.urls")),
 ]

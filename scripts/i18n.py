@@ -25,7 +25,15 @@ def makemessages(where: Path, ignore: list[str]) -> None:
     cmd = [sys.executable, str(ROOT / "manage.py"), "makemessages", "--no-obsolete", "--no-location"]
     for locale in LOCALES:
         cmd += ["-l", locale]
-    for pattern in ignore + [".venv", "node_modules", "static", "staticfiles", "var", "test-artifacts", "bench"]:
+    for pattern in ignore + [
+        ".venv",
+        "node_modules",
+        "static",
+        "staticfiles",
+        "var",
+        "test-artifacts",
+        "bench",
+    ]:
         cmd += ["--ignore", pattern]
     subprocess.run(cmd, cwd=where, check=True, stdout=subprocess.DEVNULL)
 
@@ -65,12 +73,23 @@ def missing_english(po: polib.POFile) -> list[str]:
 
 
 def main() -> None:
-    makemessages(ROOT, ignore=APPS)
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--app", action="append", help="only this app (repeatable); 'project' for ./templates"
+    )
+    only = parser.parse_args().app
+    if not only or "project" in only:
+        makemessages(ROOT, ignore=APPS)
     for app in APPS:
-        if (ROOT / app).is_dir():
+        if (ROOT / app).is_dir() and (not only or app in only):
             makemessages(ROOT / app, ignore=[])
     for po in sorted(ROOT.glob("**/locale/*/LC_MESSAGES/django.po")):
         if ".venv" in po.parts:
+            continue
+        owner = po.parts[len(ROOT.parts)] if po.parts[len(ROOT.parts)] != "locale" else "project"
+        if only and owner not in only:
             continue
         catalog = polib.pofile(str(po), wrapwidth=0)
         locale = po.parts[-3]

@@ -35,20 +35,33 @@ def _walk(patterns, prefix="", namespace=""):
             yield prefix + str(p.pattern), (f"{namespace}{p.name}" if p.name else None), p
 
 
-def _declared_routes(tree) -> dict:
-    declared = {}
+def _scoping_modules():
     for app in DEMO_APPS + ["core"]:
         try:
-            module = import_module(f"{app}.tests.scoping")
+            yield import_module(f"{app}.tests.scoping")
         except ModuleNotFoundError:
             continue
+
+
+def _declared_routes(tree) -> dict:
+    declared = {}
+    for module in _scoping_modules():
         declared.update(module.routes(tree))
     return declared
 
 
+def _public_routes() -> dict:
+    """Routes that serve the public on purpose (portal, resident status by ticket), each with its reason."""
+    public = {}
+    for module in _scoping_modules():
+        public.update(getattr(module, "PUBLIC_ROUTES", {}))
+    return public
+
+
 def _site_routes():
+    public = _public_routes()
     for route, name, _pattern in _walk(get_resolver().url_patterns):
-        if route.startswith(EXEMPT_PREFIXES) or route.startswith("^"):
+        if route.startswith(EXEMPT_PREFIXES) or route.startswith("^") or name in public:
             continue
         yield route, name
 
