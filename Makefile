@@ -19,11 +19,7 @@ messages: $(STAMP)
 	@$(BIN)/python scripts/compile_messages.py
 
 demo: setup
-	$(BIN)/python manage.py migrate --no-input -v0
-	$(BIN)/python manage.py demo_data --scale small --if-empty
-	$(BIN)/python manage.py demo_logins
-	@echo "Serving on http://127.0.0.1:8000/work/  (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload
+	bash scripts/demo.sh
 
 test: setup
 	bash scripts/test.sh

@@ -95,3 +95,33 @@ def test_home_page_in_english_when_chosen(client, village_official):
 def test_anonymous_user_is_sent_to_login(client, person):
     response = client.get(f"/work/registry/people/{person.pk}/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_household_list_page_query_count_does_not_grow_with_rows(
+    client, tree, village_official, django_assert_num_queries
+):
+    for n in range(3):
+        make_person(make_household(tree.village_a1, address=f"甲一村一组{n + 20}号"), f"户主{n}")
+    client.force_login(village_official)
+    client.get("/work/registry/households/")
+    with django_assert_num_queries(12) as few:
+        client.get("/work/registry/households/")
+    for n in range(10):
+        make_person(make_household(tree.village_a1, address=f"甲一村二组{n + 20}号"), f"新户主{n}")
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get("/work/registry/households/")
+
+
+def test_person_list_page_query_count_does_not_grow_with_rows(
+    client, tree, village_official, django_assert_max_num_queries
+):
+    for n in range(12):
+        make_person(
+            make_household(tree.village_a1, address=f"甲一村三组{n}号"),
+            f"人员{n}",
+            tags=[tree.tags["elderly_alone"]],
+        )
+    client.force_login(village_official)
+    client.get("/work/registry/people/")
+    with django_assert_max_num_queries(13):
+        client.get("/work/registry/people/")
