@@ -37,3 +37,17 @@ def test_village_official_finds_elderly_living_alone_and_sees_id_masked(live_ser
     screenshot(phone, "registry-household-phone")
     # The page fits the phone: nothing wider than the viewport.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_cadre_reveals_full_id_with_a_purpose_and_the_view_is_listed(live_server, desktop, village):
+    login(desktop, live_server.url, "zhang", PASSWORD)
+    desktop.goto(f"{live_server.url}/work/registry/search/?q=lgz")
+    desktop.get_by_role("link", name=re.compile("刘桂芝")).first.click()
+    desktop.fill("input[name=purpose]", "核对高龄补贴")
+    desktop.get_by_role("button", name="显示完整").click()
+    desktop.locator("[data-revealed=id_number]").wait_for()
+    assert desktop.locator("[data-revealed=id_number]").inner_text() == village["number"]
+    desktop.reload()
+    assert desktop.get_by_text("核对高龄补贴").is_visible()
+    assert village["number"] not in desktop.content()  # after reload it is masked again
+    screenshot(desktop, "registry-person-desktop")
