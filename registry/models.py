@@ -68,7 +68,10 @@ class Household(models.Model):
     class Meta:
         verbose_name = _("户")
         verbose_name_plural = _("户")
-        ordering = ["village_id", "household_no", "id"]
+        ordering = ["scope_path", "household_no", "id"]
+        indexes = [
+            models.Index(fields=["scope_path", "household_no", "id"], name="household_scope_order_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.head_name or '—'}户（{self.address}）"

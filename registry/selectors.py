@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from registry import idcard
 from registry.models import Household, Person, Tag
 from registry.services import id_index, normalize_phone, phone_index
-from territory.selectors import jurisdiction_paths, scope_q
+from territory.selectors import jurisdiction_paths, prefix_q, scope_q
 
 
 def _can(user, perm: str) -> bool:
@@ -48,13 +48,28 @@ def household_list(*, user, filters: dict | None = None) -> QuerySet[Household]:
         qs = qs.filter(occupancy=filters["occupancy"])
     if filters.get("tag"):
         tag = filters["tag"]
-        qs = qs.filter(Q(tags__code=tag) | Q(members__tags__code=tag)).distinct()
+        on_household = Household.tags.through.objects.filter(household_id=OuterRef("pk"), tag__code=tag)
+        on_member = Person.tags.through.objects.filter(person__household_id=OuterRef("pk"), tag__code=tag)
+        qs = qs.filter(Q(Exists(on_household)) | Q(Exists(on_member)))
     if filters.get("q"):
         q = filters["q"].strip()
         qs = qs.filter(Q(address__icontains=q) | Q(head_name__icontains=q) | Q(household_no=q))
-    return qs.annotate(member_count=Count("members", distinct=True)).order_by(
-        "village__code", "household_no", "id"
+    # scope_path first: the (scope_path, household_no, id) index yields pages without sorting the whole county.
+    return qs.order_by("scope_path", "household_no", "id")
+
+
+def with_member_counts(households) -> list[Household]:
+    """Attach member_count to one page of households with a single grouped query."""
+    households = list(households)
+    counts = dict(
+        Person.objects.filter(household_id__in=[h.pk for h in households])
+        .values_list("household_id")
+        .annotate(n=Count("id"))
+        .order_by()
     )
+    for household in households:
+        household.member_count = counts.get(household.pk, 0)
+    return households
 
 
 def household_get(*, user, pk) -> Household:
@@ -85,8 +100,12 @@ def person_list(*, user, filters: dict | None = None) -> QuerySet[Person]:
     if filters.get("min_age"):
         qs = qs.filter(birth_date__lte=_years_ago(int(filters["min_age"])))
     if filters.get("q"):
-        qs = qs.filter(_person_text_q(filters["q"]))
-    return qs.order_by("household__village__code", "household_id", "id")
+        narrowed = qs.filter(_person_text_q(filters["q"]))
+        if not narrowed.exists() and len(filters["q"].strip()) >= 2:
+            # Nobody's name starts with it: look inside names too (a given name alone, 秀英).
+            narrowed = qs.filter(name__contains=filters["q"].strip())
+        qs = narrowed
+    return qs.order_by("household_id", "id")
 
 
 def _person_text_q(text: str) -> Q:
@@ -102,10 +121,9 @@ def _person_text_q(text: str) -> Q:
             return Q(phone_index=phone_index(normalize_phone(normalized)))
         except Exception:  # noqa: BLE001
             return Q(pk__in=[])
-    q = Q(name__icontains=text)
     if text.isascii() and text.isalpha():
-        q |= Q(name_initials__startswith=text.lower())
-    return q
+        return prefix_q("name_initials", text.lower())
+    return prefix_q("name", text)
 
 
 def person_get(*, user, pk) -> Person:

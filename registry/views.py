@@ -32,6 +32,7 @@ def household_list(request):
     page = Paginator(selectors.household_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    page.object_list = selectors.with_member_counts(page.object_list)
     return render(
         request, "registry/household_list.html", {"form": form, "page": page, "query": _query(request)}
     )

@@ -4,6 +4,7 @@ Every selector in every app builds its filter with `scope_q(user, "<path to Admi
 Deny by default: a user with no jurisdiction gets a filter that matches nothing.
 """
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -27,6 +28,19 @@ def jurisdiction_paths(user) -> tuple[str, ...]:
     return cached
 
 
+def prefix_q(field: str, prefix: str) -> Q:
+    """Rows whose `field` starts with `prefix`, written so that an ordinary b-tree index serves it.
+
+    SQLite cannot use an index for LIKE 'x%' on a case-sensitive column, so there the prefix
+    becomes the equivalent range [prefix, prefix-with-last-char+1). PostgreSQL keeps LIKE, which
+    Django's varchar_pattern_ops index serves without depending on the database's collation.
+    """
+    if connection.vendor == "sqlite" and prefix:
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+    return Q(**{f"{field}__startswith": prefix})
+
+
 def scope_q(user, path_field: str) -> Q:
     """A Q matching rows whose unit path (reached via path_field) lies inside the user's jurisdiction."""
     paths = jurisdiction_paths(user)
@@ -34,7 +48,7 @@ def scope_q(user, path_field: str) -> Q:
         return Q(pk__in=[])
     q = Q()
     for path in paths:
-        q |= Q(**{f"{path_field}__startswith": path})
+        q |= prefix_q(path_field, path)
     return q
 
 

@@ -82,8 +82,8 @@ def test_household_list_is_one_query_whatever_its_length(people, township_leader
     list(
         selectors.household_list(user=township_leader)
     )  # warms the per-request permission and jurisdiction caches
-    with django_assert_num_queries(1):
-        rows = list(selectors.household_list(user=township_leader))
+    with django_assert_num_queries(2):
+        rows = selectors.with_member_counts(selectors.household_list(user=township_leader))
         for h in rows:
             _ = (h.village.name, h.member_count)
     assert len(rows) == 3
@@ -95,3 +95,19 @@ def test_summary_counts_are_scoped(people, village_official):
     assert summary["people"] == 2
     tags = {t.code: t.n for t in summary["tags"]}
     assert tags["elderly_alone"] == 1
+
+
+def test_name_search_finds_given_name_inside_full_name(people, county_supervisor):
+    assert names(selectors.person_list(user=county_supervisor, filters={"q": "秀英"})) == ["王秀英"]
+
+
+def test_name_prefix_search(people, county_supervisor):
+    assert names(selectors.person_list(user=county_supervisor, filters={"q": "王"})) == ["王大力", "王秀英"]
+
+
+def test_prefix_scope_matches_exactly_the_subtree(tree, people, township_leader):
+    from territory.models import AdminUnit
+    from territory.selectors import prefix_q
+
+    inside = set(AdminUnit.objects.filter(prefix_q("path", tree.town_a.path)).values_list("code", flat=True))
+    assert inside == {tree.town_a.code, tree.village_a1.code, tree.village_a2.code, tree.grid_a1.code}
