@@ -217,6 +217,7 @@ def build(ctx: DemoContext) -> None:
         for household, (members, _tags, htags) in zip(households, plans, strict=True):
             for member in members:
                 member.household_id = household.pk
+                member.scope_path = household.scope_path
             all_members.extend(members)
             household_links.extend(
                 household_tag(household_id=household.pk, tag_id=tag_objs[c].pk) for c in htags

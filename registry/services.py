@@ -189,6 +189,7 @@ def person_create(
     name = unicodedata.normalize("NFKC", name).strip()
     person = Person(
         household=household,
+        scope_path=household.scope_path,
         name=name,
         name_initials=initials(name),
         sex=sex,
