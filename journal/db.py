@@ -1,0 +1,74 @@
+"""Database-level guards on the journal table: appends only, in sequence, linked to the chain.
+
+Installed by migration 0002_chain_and_guards on SQLite and PostgreSQL. They stop the application,
+an administrator in the Django admin, and anybody with ordinary SQL access from editing or removing
+entries silently. A database superuser can drop them: that is why checkpoints are signed with a
+key kept outside the database and countersigned by a witness (see docs/fair-record.md).
+"""
+
+GENESIS = "0" * 64
+
+SQLITE_TRIGGERS = {
+    "journal_entry_no_update": """
+CREATE TRIGGER journal_entry_no_update BEFORE UPDATE ON journal_entry
+BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: UPDATE refused'); END;
+""",
+    "journal_entry_no_delete": """
+CREATE TRIGGER journal_entry_no_delete BEFORE DELETE ON journal_entry
+BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: DELETE refused'); END;
+""",
+    "journal_entry_append_in_sequence": """
+CREATE TRIGGER journal_entry_append_in_sequence BEFORE INSERT ON journal_entry
+WHEN NEW.seq != COALESCE((SELECT MAX(seq) FROM journal_entry), 0) + 1
+  OR NEW.prev_hash != COALESCE((SELECT entry_hash FROM journal_entry ORDER BY seq DESC LIMIT 1), '0000000000000000000000000000000000000000000000000000000000000000')
+BEGIN SELECT RAISE(ABORT, 'journal entries are appended in sequence to the chain'); END;
+""",
+}
+
+POSTGRES_INSTALL = """
+CREATE OR REPLACE FUNCTION journal_entry_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'journal entries are append-only: % refused', TG_OP USING ERRCODE = 'integrity_constraint_violation';
+END $$;
+CREATE OR REPLACE FUNCTION journal_entry_check_append() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE last_seq bigint; last_hash varchar;
+BEGIN
+  SELECT seq, entry_hash INTO last_seq, last_hash FROM journal_entry ORDER BY seq DESC LIMIT 1;
+  IF NEW.seq <> COALESCE(last_seq, 0) + 1 OR NEW.prev_hash <> COALESCE(last_hash, '0000000000000000000000000000000000000000000000000000000000000000') THEN
+    RAISE EXCEPTION 'journal entries are appended in sequence to the chain' USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER journal_entry_no_update BEFORE UPDATE OR DELETE ON journal_entry
+  FOR EACH ROW EXECUTE FUNCTION journal_entry_refuse_change();
+CREATE TRIGGER journal_entry_no_truncate BEFORE TRUNCATE ON journal_entry
+  FOR EACH STATEMENT EXECUTE FUNCTION journal_entry_refuse_change();
+CREATE TRIGGER journal_entry_append_in_sequence BEFORE INSERT ON journal_entry
+  FOR EACH ROW EXECUTE FUNCTION journal_entry_check_append();
+"""
+
+POSTGRES_UNINSTALL = """
+DROP TRIGGER IF EXISTS journal_entry_no_update ON journal_entry;
+DROP TRIGGER IF EXISTS journal_entry_no_truncate ON journal_entry;
+DROP TRIGGER IF EXISTS journal_entry_append_in_sequence ON journal_entry;
+DROP FUNCTION IF EXISTS journal_entry_refuse_change();
+DROP FUNCTION IF EXISTS journal_entry_check_append();
+"""
+
+
+def install_guards(connection) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for sql in SQLITE_TRIGGERS.values():
+                cursor.execute(sql)
+        elif connection.vendor == "postgresql":
+            cursor.execute(POSTGRES_INSTALL)
+
+
+def remove_guards(connection) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        elif connection.vendor == "postgresql":
+            cursor.execute(POSTGRES_UNINSTALL)
