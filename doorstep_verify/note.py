@@ -38,7 +38,7 @@ class NoteVerifier:
 
     def __init__(self, vkey: str):
         try:
-            name, hexid, b64 = vkey.strip().split("+")
+            name, hexid, b64 = vkey.strip().split("+", 2)
             raw = base64.b64decode(b64, validate=True)
         except ValueError as exc:
             raise NoteError(f"malformed verifier key {vkey!r}") from exc
@@ -67,7 +67,7 @@ class NoteSigner:
     """One private key (kept outside the database) that signs notes under its name."""
 
     def __init__(self, skey: str):
-        parts = skey.strip().split("+")
+        parts = skey.strip().split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise NoteError("malformed signer key")
         name, hexid, b64 = parts[2:]

@@ -8,8 +8,12 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from doorstep_verify.chain import GENESIS, data_hash, entry_hash
+from doorstep_verify.merkle import MerkleTree, verify_consistency
+from doorstep_verify.note import Checkpoint as CheckpointBody
+from doorstep_verify.note import NoteSigner, add_signature, parse_checkpoint, sign_note
+from journal import signing
 from journal.actions import ACTIONS
-from journal.models import Entry
+from journal.models import Checkpoint, Entry
 
 
 class UnknownAction(ValueError):
@@ -69,3 +73,88 @@ def entry_record(*, actor, action: str, target: Any = None, data: dict | None = 
         entry.entry_hash = entry_hash(entry.as_chain_dict())
         entry.save(force_insert=True)
         return entry
+
+
+class ChainBroken(RuntimeError):
+    """The stored log no longer extends the last signed checkpoint: refuse to sign over a rewrite."""
+
+
+def _stored_hashes(limit: int | None = None) -> list[str]:
+    qs = Entry.objects.order_by("seq").values_list("entry_hash", flat=True)
+    return list(qs[:limit] if limit is not None else qs)
+
+
+def checkpoint_create() -> Checkpoint:
+    """Sign the log's current size and Merkle root; reuses the last checkpoint when nothing new was written."""
+    with transaction.atomic():
+        _serialise_writers()
+        hashes = _stored_hashes()
+        size = len(hashes)
+        if size == 0:
+            raise ChainBroken("the journal is empty: there is nothing to sign")
+        existing = Checkpoint.objects.filter(tree_size=size).first()
+        if existing is not None:
+            return existing
+        tree = MerkleTree.from_entry_hashes(hashes)
+        previous = Checkpoint.objects.filter(tree_size__lt=size).order_by("-tree_size").first()
+        if previous is not None and tree.root(previous.tree_size).hex() != previous.root_hash:
+            raise ChainBroken(
+                f"entries 1–{previous.tree_size} no longer match the checkpoint signed at that size; "
+                "run manage.py journal_verify"
+            )
+        root = tree.root()
+        signer = signing.log_signer()
+        note = sign_note(CheckpointBody.body(signing.origin(), size, root), signer)
+        return Checkpoint.objects.create(
+            tree_size=size,
+            root_hash=root.hex(),
+            note=note,
+            key_name=signer.name,
+            key_id=f"{signer.key_id:08x}",
+        )
+
+
+def checkpoint_covering(*, seq: int) -> Checkpoint:
+    """The first checkpoint that includes entry seq, signing a new one when none does yet."""
+    found = Checkpoint.objects.filter(tree_size__gte=seq).order_by("tree_size").first()
+    return found or checkpoint_create()
+
+
+def checkpoint_witness(
+    *, checkpoint: Checkpoint, witness: NoteSigner, last_seen: str | None = None
+) -> Checkpoint:
+    """A witness countersigns a checkpoint after checking the log's signature and that it extends what it saw before.
+
+    last_seen is the witness's own copy of the last checkpoint it cosigned (kept by the witness,
+    outside this database); without it, the previous checkpoint carrying its signature is used.
+    """
+    parsed = parse_checkpoint(checkpoint.note)
+    if not parsed.note.verified_by(signing.log_verifiers()):
+        raise ChainBroken("the checkpoint is not signed by a known log key")
+    if parsed.origin != signing.origin() or parsed.root.hex() != checkpoint.root_hash:
+        raise ChainBroken("the checkpoint's text does not match its record")
+    if any(name == witness.name and kid == witness.key_id for name, kid, _sig in parsed.note.signatures):
+        return checkpoint
+    if last_seen:
+        previous = parse_checkpoint(last_seen)
+        if not previous.note.verified_by([witness.verifier]):
+            raise ChainBroken("the witness's last-seen checkpoint does not carry its own signature")
+    else:
+        previous = None
+        for older in Checkpoint.objects.filter(tree_size__lt=checkpoint.tree_size).order_by("-tree_size"):
+            candidate = parse_checkpoint(older.note)
+            if candidate.note.verified_by([witness.verifier]):
+                previous = candidate
+                break
+    if previous is not None:
+        if previous.size > parsed.size:
+            raise ChainBroken("the witness has already seen a larger checkpoint")
+        tree = MerkleTree.from_entry_hashes(_stored_hashes(parsed.size))
+        proof = tree.consistency_proof(previous.size, parsed.size)
+        if not verify_consistency(previous.size, parsed.size, previous.root, parsed.root, proof):
+            raise ChainBroken(
+                f"checkpoint {parsed.size} does not extend checkpoint {previous.size}: history rewritten"
+            )
+    checkpoint.note = add_signature(checkpoint.note, witness)
+    checkpoint.save(update_fields=["note"])
+    return checkpoint

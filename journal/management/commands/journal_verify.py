@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from journal.verification import verify_journal
+
+
+class Command(BaseCommand):
+    help = "Verify the whole journal chain and every checkpoint; exit 0 only when all holds."
+
+    def handle(self, *args, **options):
+        outcome = verify_journal()
+        self.stdout.write(
+            f"{outcome.entries} entries, {outcome.checkpoints} checkpoints ({outcome.witnessed} witnessed)"
+        )
+        if outcome.ok:
+            self.stdout.write(self.style.SUCCESS("OK: the chain is intact and every checkpoint holds."))
+            return
+        for problem in outcome.problems:
+            self.stderr.write(str(problem))
+        first = outcome.problems[0]
+        raise CommandError(f"journal verification failed: {first}", returncode=1)

@@ -1,0 +1,102 @@
+"""Verifying the whole journal: the chain, every checkpoint's signatures, and that each signed root still holds."""
+
+from dataclasses import dataclass, field
+
+from doorstep_verify.chain import Problem, verify_chain
+from doorstep_verify.merkle import MerkleTree
+from doorstep_verify.note import NoteError, parse_checkpoint
+from journal import signing
+from journal.models import Checkpoint, Entry, iso_utc
+
+_FIELDS = (
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "target_type",
+    "target_id",
+    "target_label",
+    "data",
+    "data_hash",
+    "prev_hash",
+    "entry_hash",
+)
+
+
+@dataclass
+class Outcome:
+    entries: int = 0
+    checkpoints: int = 0
+    witnessed: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def stored_entries() -> list[dict]:
+    rows = []
+    for values in Entry.objects.order_by("seq").values_list(*_FIELDS).iterator(chunk_size=5000):
+        row = dict(zip(_FIELDS, values, strict=True))
+        row["created_at"] = iso_utc(row["created_at"])
+        rows.append(row)
+    return rows
+
+
+def verify_journal() -> Outcome:
+    """Check everything; problems are listed with the first bad entry first."""
+    outcome = Outcome()
+    entries = stored_entries()
+    outcome.entries = len(entries)
+    log_keys, witness_keys = signing.log_verifiers(), signing.witness_verifiers()
+    origin = signing.origin()
+    trusted = []
+    checkpoint_problems = []
+    for cp in Checkpoint.objects.order_by("tree_size"):
+        outcome.checkpoints += 1
+        try:
+            parsed = parse_checkpoint(cp.note)
+        except (NoteError, ValueError) as exc:
+            checkpoint_problems.append(
+                Problem("forged_checkpoint", None, f"checkpoint {cp.tree_size}: {exc}")
+            )
+            continue
+        if parsed.origin != origin or parsed.size != cp.tree_size or parsed.root.hex() != cp.root_hash:
+            checkpoint_problems.append(
+                Problem("forged_checkpoint", None, f"checkpoint {cp.tree_size}: its text and record disagree")
+            )
+            continue
+        if not parsed.note.verified_by(log_keys):
+            checkpoint_problems.append(
+                Problem(
+                    "forged_checkpoint", None, f"checkpoint {cp.tree_size}: no valid signature by a log key"
+                )
+            )
+            continue
+        if parsed.note.verified_by(witness_keys):
+            outcome.witnessed += 1
+        trusted.append(parsed)
+    covered = max((c.size for c in trusted), default=0)
+    chain_problem = verify_chain(entries, covered)
+    if chain_problem:
+        outcome.problems.append(chain_problem)
+    else:
+        # The chain is self-consistent; a rewrite that recomputed every hash still changes the signed roots.
+        tree = MerkleTree.from_entry_hashes(e["entry_hash"] for e in entries)
+        last_good = 0
+        for parsed in trusted:
+            if tree.root(parsed.size) != parsed.root:
+                outcome.problems.append(
+                    Problem(
+                        "rewritten",
+                        last_good + 1,
+                        f"entries {last_good + 1}–{parsed.size} no longer match the checkpoint signed at size "
+                        f"{parsed.size}; the first changed entry lies in that range",
+                    )
+                )
+                break
+            last_good = parsed.size
+    outcome.problems.extend(checkpoint_problems)
+    return outcome
