@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -138,8 +140,7 @@ def test_a_superuser_rewrite_that_recomputes_every_hash_breaks_the_signed_root(d
 
     _record(4)
     checkpoint_create()
-    with connection.cursor() as cursor:
-        rows = list(Entry.objects.order_by("seq"))
+    rows = list(Entry.objects.order_by("seq"))
     prev = None
     for row in rows:
         d = row.as_chain_dict()
@@ -152,7 +153,7 @@ def test_a_superuser_rewrite_that_recomputes_every_hash_breaks_the_signed_root(d
         prev = d["entry_hash"]
         _tamper(
             "UPDATE journal_entry SET data=%s, data_hash=%s, prev_hash=%s, entry_hash=%s WHERE seq=%s",
-            [__import__("json").dumps(d["data"]), d["data_hash"], d["prev_hash"], d["entry_hash"], row.seq],
+            [json.dumps(d["data"]), d["data_hash"], d["prev_hash"], d["entry_hash"], row.seq],
         )
     problem = verify_journal().problems[0]
     assert problem.kind == "rewritten" and problem.seq == 1
