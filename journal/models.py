@@ -115,6 +115,7 @@ class Encounter(models.Model):
         verbose_name = _("当面沟通记录")
         verbose_name_plural = _("当面沟通记录")
         ordering = ["-occurred_at", "-pk"]
+        permissions = [("export_evidence", _("导出证据包"))]
 
     def __str__(self) -> str:
         # Also the journal's target label, which is hashed: fixed wording, no personal names.

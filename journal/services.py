@@ -1,11 +1,14 @@
 """Writing the journal. The only way an entry comes to exist is entry_record()."""
 
 import json
+from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from doorstep_verify.chain import GENESIS, data_hash, entry_hash
 from doorstep_verify.merkle import MerkleTree, verify_consistency
@@ -13,7 +16,9 @@ from doorstep_verify.note import Checkpoint as CheckpointBody
 from doorstep_verify.note import NoteSigner, add_signature, parse_checkpoint, sign_note
 from journal import signing
 from journal.actions import ACTIONS
-from journal.models import Checkpoint, Entry
+from journal.models import Checkpoint, Encounter, Entry
+from territory.models import AdminUnit
+from territory.selectors import unit_in_scope
 
 
 class UnknownAction(ValueError):
@@ -158,3 +163,96 @@ def checkpoint_witness(
     checkpoint.note = add_signature(checkpoint.note, witness)
     checkpoint.save(update_fields=["note"])
     return checkpoint
+
+
+def _require(actor, perm: str) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDenied(_("你没有这项权限。"))
+
+
+@transaction.atomic
+def encounter_record(
+    *,
+    actor,
+    village: AdminUnit,
+    occurred_at: datetime,
+    place: str,
+    counterpart: str,
+    asked: str,
+    promised: str = "",
+    household=None,
+) -> Encounter:
+    """Write down a difficult encounter in the journal, inside the cadre's own jurisdiction."""
+    _require(actor, "journal.add_encounter")
+    if not unit_in_scope(user=actor, unit=village):
+        raise PermissionDenied(_("这个村不在你的管辖范围内。"))
+    if household is not None and household.village_id != village.pk:
+        raise ValidationError({"household": _("这户不在所选的村。")})
+    encounter = Encounter(
+        village=village,
+        household=household,
+        scope_path=household.scope_path if household is not None else village.path,
+        occurred_at=occurred_at,
+        place=place,
+        counterpart=counterpart,
+        asked=asked,
+        promised=promised,
+        recorded_by=actor,
+    )
+    encounter.full_clean()
+    encounter.save()
+    entry = entry_record(
+        actor=actor,
+        action="journal.encounter.recorded",
+        target=encounter,
+        data={
+            "occurred_at": occurred_at.isoformat(),
+            "place": place,
+            "counterpart": counterpart,
+            "asked": asked,
+            "promised": promised,
+            "village": village.code,
+            "household": household.pk if household is not None else None,
+        },
+    )
+    encounter.recorded_seq = entry.seq
+    encounter.save(update_fields=["recorded_seq"])
+    return encounter
+
+
+@transaction.atomic
+def encounter_acknowledge(*, actor, encounter: Encounter, resident_name: str) -> Encounter:
+    """The resident, on the cadre's phone, confirms the record by typing their name; once only."""
+    _require(actor, "journal.add_encounter")
+    resident_name = resident_name.strip()
+    if not resident_name:
+        raise ValidationError({"resident_name": _("请对方写下自己的名字。")})
+    if encounter.acknowledged_at is not None:
+        raise ValidationError(_("这条记录已经确认过了。"))
+    entry = entry_record(
+        actor=actor,
+        action="journal.encounter.acknowledged",
+        target=encounter,
+        data={"resident_name": resident_name, "recorded_seq": encounter.recorded_seq},
+    )
+    encounter.acknowledged_name = resident_name[:100]
+    encounter.acknowledged_at = entry.created_at
+    encounter.acknowledged_seq = entry.seq
+    encounter.save(update_fields=["acknowledged_name", "acknowledged_at", "acknowledged_seq"])
+    return encounter
+
+
+@transaction.atomic
+def evidence_export(*, actor, target) -> bytes:
+    """An evidence bundle (zip) of every entry about one case; the export itself is journaled."""
+    _require(actor, "journal.export_evidence")
+    from journal.evidence import build_bundle
+
+    payload, count = build_bundle(target=target)
+    entry_record(
+        actor=actor,
+        action="journal.evidence.exported",
+        target=target,
+        data={"entries": count, "bytes": len(payload)},
+    )
+    return payload
