@@ -5,7 +5,7 @@ the signed checkpoints, so an evidence bundle can be checked on a machine that h
 Doorstep's database: `python -m doorstep_verify bundle.zip`.
 """
 
-from doorstep_verify.chain import GENESIS, Problem, data_hash, entry_hash, verify_chain
+from doorstep_verify.chain import GENESIS, Problem, data_hash, entry_hash, verify_chain, verify_log
 from doorstep_verify.merkle import (
     MerkleTree,
     leaf_hash,
@@ -33,4 +33,5 @@ __all__ = [
     "verify_chain",
     "verify_consistency",
     "verify_inclusion",
+    "verify_log",
 ]

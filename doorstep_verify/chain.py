@@ -101,3 +101,28 @@ def verify_chain(entries: list[dict], covered_size: int = 0) -> Problem | None:
             f"a signed checkpoint covers {covered_size} entries but only {len(entries)} remain",
         )
     return None
+
+
+def verify_log(entries: list[dict], checkpoints: list[tuple[int, bytes]]) -> Problem | None:
+    """The chain, then every trusted checkpoint's root: a rewrite that recomputed every hash still shows.
+
+    checkpoints are (tree size, root) pairs whose signatures the caller has already checked.
+    """
+    from doorstep_verify.merkle import MerkleTree
+
+    ordered = sorted(checkpoints)
+    problem = verify_chain(entries, max((size for size, _root in ordered), default=0))
+    if problem:
+        return problem
+    tree = MerkleTree.from_entry_hashes(e["entry_hash"] for e in entries)
+    last_good = 0
+    for size, root in ordered:
+        if tree.root(size) != root:
+            return Problem(
+                "rewritten",
+                last_good + 1,
+                f"entries {last_good + 1}–{size} no longer match the checkpoint signed at size {size}; "
+                "the first changed entry lies in that range",
+            )
+        last_good = size
+    return None

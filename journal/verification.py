@@ -2,8 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from doorstep_verify.chain import Problem, verify_chain
-from doorstep_verify.merkle import MerkleTree
+from doorstep_verify.chain import Problem, verify_log
 from doorstep_verify.note import NoteError, parse_checkpoint
 from journal import signing
 from journal.models import Checkpoint, Entry, iso_utc
@@ -78,25 +77,8 @@ def verify_journal() -> Outcome:
         if parsed.note.verified_by(witness_keys):
             outcome.witnessed += 1
         trusted.append(parsed)
-    covered = max((c.size for c in trusted), default=0)
-    chain_problem = verify_chain(entries, covered)
-    if chain_problem:
-        outcome.problems.append(chain_problem)
-    else:
-        # The chain is self-consistent; a rewrite that recomputed every hash still changes the signed roots.
-        tree = MerkleTree.from_entry_hashes(e["entry_hash"] for e in entries)
-        last_good = 0
-        for parsed in trusted:
-            if tree.root(parsed.size) != parsed.root:
-                outcome.problems.append(
-                    Problem(
-                        "rewritten",
-                        last_good + 1,
-                        f"entries {last_good + 1}–{parsed.size} no longer match the checkpoint signed at size "
-                        f"{parsed.size}; the first changed entry lies in that range",
-                    )
-                )
-                break
-            last_good = parsed.size
+    problem = verify_log(entries, [(c.size, c.root) for c in trusted])
+    if problem:
+        outcome.problems.append(problem)
     outcome.problems.extend(checkpoint_problems)
     return outcome
