@@ -169,3 +169,26 @@ def test_merkle_roots_and_proofs_follow_rfc6962(n, data):
         assert not verify_consistency(
             old, size, tree.root(old), _reference_root(raw[:size] + [b"x"]), consistency
         )
+
+
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, texts, texts, texts, st.one_of(st.none(), st.integers(0, 10**9)), st.integers(1, 10**12))
+def test_the_fast_entry_hash_is_the_canonical_one(action, label, target_id, target_label, actor_id, seq):
+    from doorstep_verify.chain import _entry_hash_fast
+
+    e = {
+        "seq": seq,
+        "created_at": "2026-11-26T10:00:00.000001Z",
+        "actor_id": actor_id,
+        "actor_label": label,
+        "action": action,
+        "target_type": "registry.person",
+        "target_id": target_id,
+        "target_label": target_label,
+        "data_hash": "a" * 64,
+        "prev_hash": GENESIS,
+    }
+    assert _entry_hash_fast(e) == entry_hash(e)
