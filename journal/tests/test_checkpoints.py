@@ -168,3 +168,21 @@ def test_periodic_checkpoint_task_signs_the_current_log(db):
     _record(2)
     result = checkpoint_periodic.enqueue()
     assert result.return_value == Entry.objects.count() == Checkpoint.objects.get().tree_size
+
+
+def test_witness_and_bundle_commands(db, tmp_path, settings, capsys):
+    from journal.models import Encounter  # noqa: F401 - the bundle target below is any journaled object
+
+    _record(3)
+    call_command("journal_checkpoint")
+    key_file = tmp_path / "witness.key"
+    call_command("journal_keygen", "county-witness", out=str(key_file))
+    vkey = capsys.readouterr().out.strip()
+    state = tmp_path / "state.txt"
+    call_command("journal_witness", key_file=str(key_file), state=str(state))
+    settings.JOURNAL_WITNESS_KEYS = vkey
+    assert verify_journal().witnessed == 1 and "county-witness" in state.read_text()
+    _record(2)
+    call_command("journal_checkpoint")
+    call_command("journal_witness", key_file=str(key_file), state=str(state))
+    assert verify_journal().witnessed == 2
