@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,3 +25,13 @@ class JournalConfig(AppConfig):
             }
         )
         register_nav(NavItem(_("公正记录"), "journal:index", perm="journal.view_encounter", order=80))
+        post_migrate.connect(_reinstall_guards, sender=self)
+
+
+def _reinstall_guards(sender, using="default", **kwargs):
+    """A later migration that rebuilds journal_entry (SQLite copies tables to alter them) drops its triggers: put them back."""
+    from django.db import connections
+
+    from journal.db import ensure_guards
+
+    ensure_guards(connections[using])

@@ -72,3 +72,39 @@ def remove_guards(connection) -> None:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         elif connection.vendor == "postgresql":
             cursor.execute(POSTGRES_UNINSTALL)
+
+
+def missing_guards(connection) -> list[str]:
+    """Guard triggers that are not installed (e.g. a later SQLite table rebuild dropped them)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'journal_entry'"
+            )
+            expected = set(SQLITE_TRIGGERS)
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'journal_entry'::regclass AND NOT tgisinternal"
+            )
+            expected = {
+                "journal_entry_no_update",
+                "journal_entry_no_truncate",
+                "journal_entry_append_in_sequence",
+            }
+        else:
+            return []
+        present = {row[0] for row in cursor.fetchall()}
+    return sorted(expected - present)
+
+
+def ensure_guards(connection) -> bool:
+    """Reinstall the guards if any is missing; True when something had to be installed."""
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return False
+    if "journal_entry" not in connection.introspection.table_names():
+        return False
+    if not missing_guards(connection):
+        return False
+    remove_guards(connection)
+    install_guards(connection)
+    return True

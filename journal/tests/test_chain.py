@@ -76,3 +76,16 @@ def test_transactional_tests_start_from_an_empty_chain(run):
     assert not Entry.objects.exists()
     first, second = _record(2)
     assert (first.seq, first.prev_hash, second.prev_hash) == (1, GENESIS, first.entry_hash)
+
+
+def test_guards_dropped_by_a_table_rebuild_are_reinstalled_after_migrate(db):
+    from journal.apps import _reinstall_guards
+    from journal.db import missing_guards, remove_guards
+
+    remove_guards(connection)
+    assert missing_guards(connection)
+    _reinstall_guards(sender=None, using="default")
+    assert missing_guards(connection) == []
+    (entry,) = _record()
+    with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+        Entry.objects.filter(pk=entry.pk).delete()

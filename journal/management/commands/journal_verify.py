@@ -7,6 +7,15 @@ class Command(BaseCommand):
     help = "Verify the whole journal chain and every checkpoint; exit 0 only when all holds."
 
     def handle(self, *args, **options):
+        from django.db import connection
+
+        from journal.db import missing_guards
+
+        missing = missing_guards(connection)
+        if missing:
+            self.stderr.write(
+                f"WARNING: append-only triggers missing ({', '.join(missing)}); run manage.py migrate"
+            )
         outcome = verify_journal()
         self.stdout.write(
             f"{outcome.entries} entries, {outcome.checkpoints} checkpoints ({outcome.witnessed} witnessed)"
