@@ -145,3 +145,12 @@ def test_person_access_log_lists_who_saw_full_data(client, village_official, tre
 def test_nav_tab_shows_the_fair_record(client, village_official):
     client.force_login(village_official)
     assert "公正记录" in client.get(reverse("journal:index")).content.decode()
+
+
+def test_receipt_link_tag_points_at_the_latest_entry_about_an_object(village_official, tree):
+    from django.template import Context, Template
+
+    encounter = _encounter(village_official, tree.village_a1)
+    encounter_acknowledge(actor=village_official, encounter=encounter, resident_name="王建国")
+    html = Template("{% load journal_tags %}{% receipt_link obj %}").render(Context({"obj": encounter}))
+    assert reverse("journal:receipt", args=[encounter.acknowledged_seq]) in html
