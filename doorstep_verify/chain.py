@@ -127,9 +127,14 @@ def verify_chain(entries: list[dict], covered_size: int = 0, workers: int | None
         links and sequence numbers next; the first entry failing either is then diagnosed in detail.
     """
     first_bad = _first_inconsistent_parallel(entries, workers)
+    redactions = journaled_redactions(entries)
     expected_prev, expected_seq = GENESIS, 1
     for i, entry in enumerate(entries):
-        if entry["prev_hash"] != expected_prev or entry["seq"] != expected_seq:
+        if (
+            entry["prev_hash"] != expected_prev
+            or entry["seq"] != expected_seq
+            or (entry.get("data") is None and entry["seq"] not in redactions)
+        ):
             first_bad = i if first_bad is None else min(first_bad, i)
             break
         expected_prev, expected_seq = entry["entry_hash"], expected_seq + 1
@@ -141,10 +146,26 @@ def verify_chain(entries: list[dict], covered_size: int = 0, workers: int | None
                 f"a signed checkpoint covers {covered_size} entries but only {len(entries)} remain",
             )
         return None
-    return _diagnose(entries, first_bad)
+    return _diagnose(entries, first_bad, redactions)
 
 
-def _diagnose(entries: list[dict], start: int) -> Problem | None:
+REDACTION_ACTION = "journal.entry.redacted"
+
+
+def journaled_redactions(entries) -> set[int]:
+    """Sequence numbers whose content was erased by a journaled redaction (data None is only legitimate then)."""
+    found = set()
+    for e in entries:
+        data = e.get("data")
+        if e["action"] != REDACTION_ACTION or not isinstance(data, dict):
+            continue
+        target = data.get("seq")
+        if isinstance(target, int) and target < e["seq"]:
+            found.add(target)
+    return found
+
+
+def _diagnose(entries: list[dict], start: int, redactions: set[int]) -> Problem | None:
     expected_prev = entries[start - 1]["entry_hash"] if start else GENESIS
     position_of: dict[str, int] | None = None
     for i in range(start, len(entries)):
@@ -165,6 +186,8 @@ def _diagnose(entries: list[dict], start: int) -> Problem | None:
                     f"the entry before #{entry['seq']} is missing (chain link broken)",
                 )
             return Problem("edited", expected_seq, "its link to the previous entry was altered")
+        if entry.get("data") is None and entry["seq"] not in redactions:
+            return Problem("edited", expected_seq, "its content was erased without a journaled redaction")
         if entry.get("data") is not None and data_hash(entry["data"]) != entry["data_hash"]:
             return Problem("edited", expected_seq, "its content (data) no longer matches its data_hash")
         if entry_hash(entry) != entry["entry_hash"]:

@@ -21,7 +21,7 @@ class JournalConfig(AppConfig):
                 Role.TOWNSHIP_CADRE: record,
                 Role.TOWNSHIP_LEADER: record | oversee,
                 Role.COUNTY_SUPERVISOR: oversee,
-                Role.ADMINISTRATOR: oversee,
+                Role.ADMINISTRATOR: oversee | {"journal.redact_entry"},
             }
         )
         register_nav(NavItem(_("公正记录"), "journal:index", perm="journal.view_encounter", order=80))

@@ -1,5 +1,8 @@
 """Database-level guards on the journal table: appends only, in sequence, linked to the chain.
 
+The one UPDATE allowed is a redaction: erasing `data` (to {}) and setting redacted_at, every hashed
+column unchanged, and only once a later `journal.entry.redacted` entry names that entry.
+
 Installed by migration 0002_chain_and_guards on SQLite and PostgreSQL. They stop the application,
 an administrator in the Django admin, and anybody with ordinary SQL access from editing or removing
 entries silently. A database superuser can drop them: that is why checkpoints are signed with a
@@ -11,6 +14,16 @@ GENESIS = "0" * 64
 SQLITE_TRIGGERS = {
     "journal_entry_no_update": """
 CREATE TRIGGER journal_entry_no_update BEFORE UPDATE ON journal_entry
+WHEN NOT (
+  OLD.redacted_at IS NULL AND NEW.redacted_at IS NOT NULL AND NEW.data = '{}'
+  AND NEW.id = OLD.id AND NEW.seq = OLD.seq AND NEW.created_at = OLD.created_at
+  AND NEW.actor_id IS OLD.actor_id AND NEW.actor_label = OLD.actor_label AND NEW.action = OLD.action
+  AND NEW.target_type = OLD.target_type AND NEW.target_id = OLD.target_id AND NEW.target_label = OLD.target_label
+  AND NEW.data_hash = OLD.data_hash AND NEW.prev_hash = OLD.prev_hash AND NEW.entry_hash = OLD.entry_hash
+  AND OLD.action != 'journal.entry.redacted'
+  AND EXISTS (SELECT 1 FROM journal_entry r WHERE r.action = 'journal.entry.redacted'
+              AND r.target_type = 'journal.entry' AND r.target_id = CAST(OLD.seq AS TEXT) AND r.seq > OLD.seq)
+)
 BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: UPDATE refused'); END;
 """,
     "journal_entry_no_delete": """
@@ -30,6 +43,22 @@ CREATE OR REPLACE FUNCTION journal_entry_refuse_change() RETURNS trigger LANGUAG
 BEGIN
   RAISE EXCEPTION 'journal entries are append-only: % refused', TG_OP USING ERRCODE = 'integrity_constraint_violation';
 END $$;
+CREATE OR REPLACE FUNCTION journal_entry_check_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- The one permitted change: erasing `data` of an entry whose redaction is already journaled.
+  IF OLD.redacted_at IS NULL AND NEW.redacted_at IS NOT NULL AND NEW.data = '{}'::jsonb
+     AND (NEW.id, NEW.seq, NEW.created_at, NEW.actor_label, NEW.action, NEW.target_type, NEW.target_id,
+          NEW.target_label, NEW.data_hash, NEW.prev_hash, NEW.entry_hash)
+       = (OLD.id, OLD.seq, OLD.created_at, OLD.actor_label, OLD.action, OLD.target_type, OLD.target_id,
+          OLD.target_label, OLD.data_hash, OLD.prev_hash, OLD.entry_hash)
+     AND NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id
+     AND OLD.action <> 'journal.entry.redacted'
+     AND EXISTS (SELECT 1 FROM journal_entry r WHERE r.action = 'journal.entry.redacted'
+                 AND r.target_type = 'journal.entry' AND r.target_id = OLD.seq::text AND r.seq > OLD.seq) THEN
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'journal entries are append-only: UPDATE refused' USING ERRCODE = 'integrity_constraint_violation';
+END $$;
 CREATE OR REPLACE FUNCTION journal_entry_check_append() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE last_seq bigint; last_hash varchar;
 BEGIN
@@ -39,7 +68,9 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$;
-CREATE TRIGGER journal_entry_no_update BEFORE UPDATE OR DELETE ON journal_entry
+CREATE TRIGGER journal_entry_no_update BEFORE UPDATE ON journal_entry
+  FOR EACH ROW EXECUTE FUNCTION journal_entry_check_update();
+CREATE TRIGGER journal_entry_no_delete BEFORE DELETE ON journal_entry
   FOR EACH ROW EXECUTE FUNCTION journal_entry_refuse_change();
 CREATE TRIGGER journal_entry_no_truncate BEFORE TRUNCATE ON journal_entry
   FOR EACH STATEMENT EXECUTE FUNCTION journal_entry_refuse_change();
@@ -49,10 +80,12 @@ CREATE TRIGGER journal_entry_append_in_sequence BEFORE INSERT ON journal_entry
 
 POSTGRES_UNINSTALL = """
 DROP TRIGGER IF EXISTS journal_entry_no_update ON journal_entry;
+DROP TRIGGER IF EXISTS journal_entry_no_delete ON journal_entry;
 DROP TRIGGER IF EXISTS journal_entry_no_truncate ON journal_entry;
 DROP TRIGGER IF EXISTS journal_entry_append_in_sequence ON journal_entry;
 DROP FUNCTION IF EXISTS journal_entry_refuse_change();
 DROP FUNCTION IF EXISTS journal_entry_check_append();
+DROP FUNCTION IF EXISTS journal_entry_check_update();
 """
 
 

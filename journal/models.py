@@ -37,6 +37,8 @@ class Entry(models.Model):
     data_hash = models.CharField(_("内容摘要"), max_length=64, default="")
     prev_hash = models.CharField(_("前一条摘要"), max_length=64, default="")
     entry_hash = models.CharField(_("本条摘要"), max_length=64, default="", db_index=True)
+    # Set only by entry_redact(): `data` was erased under a retention rule; data_hash still commits to it.
+    redacted_at = models.DateTimeField(_("内容删除时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("记录")
@@ -57,7 +59,7 @@ class Entry(models.Model):
             "target_type": self.target_type,
             "target_id": self.target_id,
             "target_label": self.target_label,
-            "data": self.data,
+            "data": None if self.redacted_at else self.data,
             "data_hash": self.data_hash,
             "prev_hash": self.prev_hash,
             "entry_hash": self.entry_hash,
@@ -115,7 +117,7 @@ class Encounter(models.Model):
         verbose_name = _("当面沟通记录")
         verbose_name_plural = _("当面沟通记录")
         ordering = ["-occurred_at", "-pk"]
-        permissions = [("export_evidence", _("导出证据包"))]
+        permissions = [("export_evidence", _("导出证据包")), ("redact_entry", _("按保存期限删除记录内容"))]
 
     def __str__(self) -> str:
         # Also the journal's target label, which is hashed: fixed wording, no personal names.

@@ -256,3 +256,25 @@ def evidence_export(*, actor, target) -> bytes:
         data={"entries": count, "bytes": len(payload)},
     )
     return payload
+
+
+@transaction.atomic
+def entry_redact(*, actor, entry: Entry, reason: str) -> Entry:
+    """Erase an entry's personal content under a retention rule: journaled first, only `data` cleared, data_hash kept."""
+    _require(actor, "journal.redact_entry")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("请写明删除内容的依据。")})
+    if entry.redacted_at is not None:
+        return entry
+    if entry.action == "journal.entry.redacted":
+        raise ValidationError(_("删除记录本身不能再删除。"))
+    record = entry_record(
+        actor=actor,
+        action="journal.entry.redacted",
+        target=("journal.entry", entry.seq),
+        data={"seq": entry.seq, "data_hash": entry.data_hash, "reason": reason},
+    )
+    Entry.objects.filter(pk=entry.pk).update(data={}, redacted_at=record.created_at)
+    entry.refresh_from_db()
+    return entry

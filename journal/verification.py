@@ -20,6 +20,7 @@ _FIELDS = (
     "data_hash",
     "prev_hash",
     "entry_hash",
+    "redacted_at",
 )
 
 
@@ -40,6 +41,8 @@ def stored_entries() -> list[dict]:
     for values in Entry.objects.order_by("seq").values_list(*_FIELDS).iterator(chunk_size=5000):
         row = dict(zip(_FIELDS, values, strict=True))
         row["created_at"] = iso_utc(row["created_at"])
+        if row.pop("redacted_at") is not None:
+            row["data"] = None
         rows.append(row)
     return rows
 

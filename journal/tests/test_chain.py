@@ -89,3 +89,42 @@ def test_guards_dropped_by_a_table_rebuild_are_reinstalled_after_migrate(db):
     (entry,) = _record()
     with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
         Entry.objects.filter(pk=entry.pk).delete()
+
+
+def test_redaction_is_journaled_clears_only_data_and_the_chain_still_verifies(administrator):
+    from journal.services import checkpoint_create, entry_redact
+    from journal.verification import verify_journal
+
+    (entry,) = _record(1, name="张三", note="personal")
+    checkpoint_create()
+    entry_redact(actor=administrator, entry=entry, reason="保存期限届满")
+    entry.refresh_from_db()
+    assert (
+        entry.data == {}
+        and entry.redacted_at is not None
+        and entry.data_hash == data_hash({"n": 0, "name": "张三", "note": "personal"})
+    )
+    redaction = Entry.objects.get(action="journal.entry.redacted")
+    assert redaction.data["seq"] == entry.seq and redaction.target_id == str(entry.seq)
+    assert verify_journal().ok
+    # The commitment is kept: nothing else can be put in the erased entry's place.
+    with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+        Entry.objects.filter(pk=entry.pk).update(action="journal.entry.exported", data={"n": 5})
+
+
+def test_database_refuses_a_redaction_that_is_not_journaled(db):
+    from django.utils import timezone
+
+    (entry,) = _record()
+    with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
+        Entry.objects.filter(pk=entry.pk).update(data={}, redacted_at=timezone.now())
+
+
+def test_only_the_capability_may_redact(village_official):
+    from django.core.exceptions import PermissionDenied
+
+    from journal.services import entry_redact
+
+    (entry,) = _record()
+    with pytest.raises(PermissionDenied):
+        entry_redact(actor=village_official, entry=entry, reason="x")

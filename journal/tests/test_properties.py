@@ -192,3 +192,33 @@ def test_the_fast_entry_hash_is_the_canonical_one(action, label, target_id, targ
         "prev_hash": GENESIS,
     }
     assert _entry_hash_fast(e) == entry_hash(e)
+
+
+def _append(entries, action, data):
+    e = {
+        "seq": len(entries) + 1,
+        "created_at": "2026-11-27T00:00:00.000000Z",
+        "actor_id": 1,
+        "actor_label": "admin",
+        "action": action,
+        "target_type": "journal.entry",
+        "target_id": str(data.get("seq", "")),
+        "target_label": "",
+        "data": data,
+        "prev_hash": entries[-1]["entry_hash"],
+    }
+    e["data_hash"] = data_hash(data)
+    e["entry_hash"] = entry_hash(e)
+    return [*entries, e]
+
+
+@settings(max_examples=100, deadline=None)
+@given(chains, st.data())
+def test_erased_content_verifies_only_with_a_journaled_redaction(entries, data):
+    i = data.draw(st.integers(0, len(entries) - 1))
+    erased = [dict(e) for e in entries]
+    erased[i]["data"] = None
+    problem = verify_chain(erased, covered_size=len(entries))
+    assert problem is not None and (problem.kind, problem.seq) == ("edited", i + 1)
+    journaled = _append(erased, "journal.entry.redacted", {"seq": i + 1, "reason": "保存期限届满"})
+    assert verify_chain(journaled, covered_size=len(entries)) is None
