@@ -110,3 +110,21 @@ def inclusion_proof(*, entry: Entry, checkpoint: Checkpoint, tree: MerkleTree | 
 def consistency_proof(*, old: Checkpoint, new: Checkpoint, tree: MerkleTree | None = None) -> list[str]:
     tree = tree or tree_up_to(new.tree_size)
     return [h.hex() for h in tree.consistency_proof(old.tree_size, new.tree_size)]
+
+
+def encounter_matches_journal(*, encounter: Encounter) -> bool | None:
+    """Whether the encounter row still says what its journal entry says (None: entry missing or content redacted)."""
+    from datetime import datetime
+
+    entry = Entry.objects.filter(seq=encounter.recorded_seq).first() if encounter.recorded_seq else None
+    if entry is None or entry.redacted_at is not None:
+        return None
+    data = entry.data
+    try:
+        same_time = datetime.fromisoformat(data["occurred_at"]) == encounter.occurred_at
+    except (KeyError, TypeError, ValueError):
+        return False
+    return same_time and all(
+        data.get(field) == getattr(encounter, field)
+        for field in ("place", "counterpart", "asked", "promised")
+    )

@@ -66,7 +66,10 @@ def encounter_new(request):
 @permission_required("journal.view_encounter", raise_exception=True)
 def encounter_detail(request, pk: int):
     encounter = selectors.encounter_get(user=request.user, pk=pk)
-    return render(request, "journal/encounter_detail.html", {"encounter": encounter})
+    matches = selectors.encounter_matches_journal(encounter=encounter)
+    return render(
+        request, "journal/encounter_detail.html", {"encounter": encounter, "matches_journal": matches}
+    )
 
 
 @login_required

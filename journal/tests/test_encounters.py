@@ -154,3 +154,12 @@ def test_receipt_link_tag_points_at_the_latest_entry_about_an_object(village_off
     encounter_acknowledge(actor=village_official, encounter=encounter, resident_name="王建国")
     html = Template("{% load journal_tags %}{% receipt_link obj %}").render(Context({"obj": encounter}))
     assert reverse("journal:receipt", args=[encounter.acknowledged_seq]) in html
+
+
+def test_encounter_page_warns_when_the_row_no_longer_matches_the_journal(client, village_official, tree):
+    encounter = _encounter(village_official, tree.village_a1)
+    client.force_login(village_official)
+    url = reverse("journal:encounter_detail", args=[encounter.pk])
+    assert "不一致" not in client.get(url).content.decode()
+    Encounter.objects.filter(pk=encounter.pk).update(promised="什么也没答应")
+    assert "不一致" in client.get(url).content.decode()

@@ -112,3 +112,20 @@ def test_evidence_download_page(client, case, township_leader):
     response = client.post(reverse("journal:evidence", args=["journal.encounter", case.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert "manifest.json" in zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+
+
+def test_redacted_entry_still_verifies_in_a_bundle(case, township_leader, administrator, tmp_path, capsys):
+    from django.core.management import call_command
+
+    call_command(
+        "journal_redact",
+        str(case.recorded_seq),
+        reason="保存期限届满",
+        **{"username": administrator.username},
+    )
+    assert "hash kept" in capsys.readouterr().out
+    path = _write(tmp_path, evidence_export(actor=township_leader, target=case))
+    report = verify_bundle(path, trusted_log_keys=[signing.log_signer().verifier.vkey])
+    assert report.ok, report.lines
+    assert any("content redacted, hash kept" in line for line in report.lines)
+    assert "要求换低保" not in zipfile.ZipFile(path).read("entries.jsonl").decode()
