@@ -8,7 +8,7 @@ class JournalConfig(AppConfig):
     verbose_name = "公正记录"
 
     def ready(self):
-        from core.panels import NavItem, register_nav
+        from core.panels import NavItem, register_nav, register_panel
         from journal.actions import autodiscover
         from territory.roles import Role, extend_role_permissions
 
@@ -25,6 +25,9 @@ class JournalConfig(AppConfig):
             }
         )
         register_nav(NavItem(_("公正记录"), "journal:index", perm="journal.view_encounter", order=80))
+        from journal.panels import fair_record_panel
+
+        register_panel(fair_record_panel)
         post_migrate.connect(_reinstall_guards, sender=self)
 
 

@@ -163,3 +163,12 @@ def test_encounter_page_warns_when_the_row_no_longer_matches_the_journal(client,
     assert "不一致" not in client.get(url).content.decode()
     Encounter.objects.filter(pk=encounter.pk).update(promised="什么也没答应")
     assert "不一致" in client.get(url).content.decode()
+
+
+def test_home_page_card_counts_my_unacknowledged_encounters(client, village_official, tree):
+    _encounter(village_official, tree.village_a1)
+    done = _encounter(village_official, tree.village_a1)
+    encounter_acknowledge(actor=village_official, encounter=done, resident_name="王建国")
+    client.force_login(village_official)
+    body = client.get(reverse("home")).content.decode()
+    assert "我记的当面沟通 2 次，其中 1 次对方尚未确认" in body
