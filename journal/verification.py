@@ -47,8 +47,12 @@ def stored_entries() -> list[dict]:
     return rows
 
 
-def verify_journal() -> Outcome:
-    """Check everything; problems are listed with the first bad entry first."""
+def verify_journal(extra_checkpoints: list[str] | None = None) -> Outcome:
+    """Check everything; problems are listed with the first bad entry first.
+
+    extra_checkpoints are signed notes the verifier brings along (a witness's state file, a receipt):
+    they count even if someone deleted the checkpoint rows from the database.
+    """
     outcome = Outcome()
     entries = stored_entries()
     outcome.entries = len(entries)
@@ -56,6 +60,23 @@ def verify_journal() -> Outcome:
     origin = signing.origin()
     trusted = []
     checkpoint_problems = []
+    for n, note in enumerate(extra_checkpoints or [], start=1):
+        outcome.checkpoints += 1
+        try:
+            parsed = parse_checkpoint(note)
+        except (NoteError, ValueError) as exc:
+            checkpoint_problems.append(Problem("forged_checkpoint", None, f"checkpoint file {n}: {exc}"))
+            continue
+        if parsed.origin != origin or not parsed.note.verified_by(log_keys):
+            checkpoint_problems.append(
+                Problem(
+                    "forged_checkpoint", None, f"checkpoint file {n}: not signed by a log key for {origin}"
+                )
+            )
+            continue
+        if parsed.note.verified_by(witness_keys):
+            outcome.witnessed += 1
+        trusted.append(parsed)
     for cp in Checkpoint.objects.order_by("tree_size"):
         outcome.checkpoints += 1
         try:
@@ -80,6 +101,18 @@ def verify_journal() -> Outcome:
         if parsed.note.verified_by(witness_keys):
             outcome.witnessed += 1
         trusted.append(parsed)
+    roots: dict[int, set[bytes]] = {}
+    for c in trusted:
+        roots.setdefault(c.size, set()).add(c.root)
+    for size, found in sorted(roots.items()):
+        if len(found) > 1:
+            checkpoint_problems.append(
+                Problem(
+                    "forged_checkpoint",
+                    None,
+                    f"two validly signed checkpoints of size {size} disagree (a fork)",
+                )
+            )
     problem = verify_log(entries, [(c.size, c.root) for c in trusted])
     if problem:
         outcome.problems.append(problem)

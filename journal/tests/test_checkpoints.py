@@ -185,3 +185,30 @@ def test_witness_command_countersigns_successive_checkpoints(db, tmp_path, setti
     call_command("journal_checkpoint")
     call_command("journal_witness", key_file=str(key_file), state=str(state))
     assert verify_journal().witnessed == 2
+
+
+def test_a_checkpoint_kept_outside_still_catches_a_rewrite_after_the_rows_are_deleted(db, tmp_path):
+    from doorstep_verify.chain import data_hash, entry_hash
+
+    _record(4)
+    held = tmp_path / "witness-state.txt"
+    held.write_text(checkpoint_create().note)
+    # A superuser deletes the checkpoints and re-hashes a rewritten chain.
+    Checkpoint.objects.all().delete()
+    prev = None
+    for row in list(Entry.objects.order_by("seq")):
+        d = row.as_chain_dict()
+        if row.seq == 2:
+            d["data"] = {"n": 999}
+            d["data_hash"] = data_hash(d["data"])
+        if prev is not None:
+            d["prev_hash"] = prev
+        d["entry_hash"] = entry_hash(d)
+        prev = d["entry_hash"]
+        _tamper(
+            "UPDATE journal_entry SET data=%s, data_hash=%s, prev_hash=%s, entry_hash=%s WHERE seq=%s",
+            [json.dumps(d["data"]), d["data_hash"], d["prev_hash"], d["entry_hash"], row.seq],
+        )
+    assert verify_journal().ok  # the server alone can no longer tell
+    with pytest.raises(CommandError, match="REWRITTEN"):
+        call_command("journal_verify", checkpoint=[str(held)])

@@ -6,7 +6,17 @@ from journal.verification import verify_journal
 class Command(BaseCommand):
     help = "Verify the whole journal chain and every checkpoint; exit 0 only when all holds."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--checkpoint",
+            action="append",
+            default=[],
+            help="a signed checkpoint file kept outside the database (witness state, receipt); repeatable",
+        )
+
+    def handle(self, *args, checkpoint=(), **options):
+        from pathlib import Path
+
         from django.db import connection
 
         from journal.db import missing_guards
@@ -16,7 +26,7 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"WARNING: append-only triggers missing ({', '.join(missing)}); run manage.py migrate"
             )
-        outcome = verify_journal()
+        outcome = verify_journal([Path(p).read_text(encoding="utf-8") for p in checkpoint])
         self.stdout.write(
             f"{outcome.entries} entries, {outcome.checkpoints} checkpoints ({outcome.witnessed} witnessed)"
         )
