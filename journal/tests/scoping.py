@@ -27,6 +27,7 @@ def routes(tree) -> dict:
         "journal:receipt": {"seq": entry.seq},
         "journal:person_access": {"pk": person.pk},
         "journal:evidence": {"target_type": "journal.encounter", "target_id": encounter.pk},
+        "/api/v1/journal/receipts/{seq}": {"seq": entry.seq},
     }
 
 
