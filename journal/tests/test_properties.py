@@ -2,7 +2,8 @@
 
 import copy
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from doorstep_verify.chain import GENESIS, data_hash, entry_hash, verify_chain, verify_log
@@ -222,3 +223,57 @@ def test_erased_content_verifies_only_with_a_journaled_redaction(entries, data):
     assert problem is not None and (problem.kind, problem.seq) == ("edited", i + 1)
     journaled = _append(erased, "journal.entry.redacted", {"seq": i + 1, "reason": "保存期限届满"})
     assert verify_chain(journaled, covered_size=len(entries)) is None
+
+
+class _Rollback(Exception):
+    pass
+
+
+@pytest.mark.django_db
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(3, 12), data=st.data())
+def test_raw_sql_tampering_in_the_database_is_found_by_journal_verify(n, data):
+    """The same properties against the real table: triggers lifted inside a savepoint, as only a superuser could."""
+    import json as _json
+
+    from django.db import connection, transaction
+
+    import journal
+    from journal.db import install_guards, remove_guards
+    from journal.services import checkpoint_create
+    from journal.verification import verify_journal
+
+    kind = data.draw(st.sampled_from(["edit", "delete", "swap", "truncate"]))
+    try:
+        with transaction.atomic():
+            from journal.models import Entry
+
+            start = Entry.objects.count()
+            for k in range(n):
+                journal.record(actor=None, action="journal.entry.exported", data={"k": k})
+            checkpoint_create()
+            i = data.draw(st.integers(start + 1, start + n - 1))
+            remove_guards(connection)
+            with connection.cursor() as cursor:
+                if kind == "edit":
+                    cursor.execute(
+                        "UPDATE journal_entry SET data = %s WHERE seq = %s", [_json.dumps({"k": -1}), i]
+                    )
+                    expected = ("edited", i)
+                elif kind == "delete":
+                    cursor.execute("DELETE FROM journal_entry WHERE seq = %s", [i])
+                    expected = ("missing", i)
+                elif kind == "swap":
+                    cursor.execute("UPDATE journal_entry SET seq = -1 WHERE seq = %s", [i])
+                    cursor.execute("UPDATE journal_entry SET seq = %s WHERE seq = %s", [i, i + 1])
+                    cursor.execute("UPDATE journal_entry SET seq = %s WHERE seq = -1", [i + 1])
+                    expected = ("reordered", i)
+                else:
+                    cursor.execute("DELETE FROM journal_entry WHERE seq >= %s", [i])
+                    expected = ("truncated", i)
+            install_guards(connection)
+            problem = verify_journal().problems[0]
+            assert (problem.kind, problem.seq) == expected, (kind, problem)
+            raise _Rollback
+    except _Rollback:
+        pass
