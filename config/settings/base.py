@@ -167,3 +167,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DOORSTEP_LOG_LEVEL", "WARNING")},
 }
+
+# Fair record (journal): checkpoints are signed with a key held outside the database (see docs/fair-record.md).
+JOURNAL_ORIGIN = env("DOORSTEP_JOURNAL_ORIGIN", "doorstep.local/journal")
+DOORSTEP_JOURNAL_KEY = env("DOORSTEP_JOURNAL_KEY", "")
+JOURNAL_SIGNING_KEY_FILE = env("JOURNAL_SIGNING_KEY_FILE")
+JOURNAL_SIGNING_KEY_AUTOCREATE = False
+JOURNAL_VERIFIER_KEYS = env("DOORSTEP_JOURNAL_VERIFIER_KEYS", "")
+JOURNAL_WITNESS_KEYS = env("DOORSTEP_JOURNAL_WITNESS_KEYS", "")

@@ -14,3 +14,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
 
 # runserver and the test live server serve static files themselves; WhiteNoise is for production.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise")]  # noqa: F405
+
+# The journal's checkpoint signing key is generated on first use into var/, outside the database.
+JOURNAL_SIGNING_KEY_FILE = VAR_DIR / "journal-signing.key"
+JOURNAL_SIGNING_KEY_AUTOCREATE = True

@@ -24,3 +24,17 @@ STORAGES = {
 
 # runserver and the test live server serve static files themselves; WhiteNoise is for production.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise")]  # noqa: F405
+
+# A fixed, throwaway journal signing key; the test backends let a test flush empty the append-only journal.
+JOURNAL_ORIGIN = "doorstep.test/journal"
+DOORSTEP_JOURNAL_KEY = (
+    "PRIVATE+KEY+doorstep.test/journal+12026127+AW6gpgBUURXRppC1nFnCeRSvayacm6HEO6XvUgilk3QX"  # noqa: S105
+)
+JOURNAL_SIGNING_KEY_FILE = None
+_TEST_ENGINES = {
+    "django.db.backends.sqlite3": "journal.testdb.sqlite3",
+    "django.db.backends.postgresql": "journal.testdb.postgresql",
+}
+DATABASES["default"]["ENGINE"] = _TEST_ENGINES.get(
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)  # noqa: F405
