@@ -167,3 +167,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DOORSTEP_LOG_LEVEL", "WARNING")},
 }
+
+# Visit planner map: a tile URL template ("https://tiles.example.org/{z}/{x}/{y}.png"); empty means no
+# tiles, and the route is drawn as plain SVG. A tile host other than this site must also be allowed in
+# DOORSTEP_CSP (img-src).
+DOORSTEP_MAP_TILE_URL = env("DOORSTEP_MAP_TILE_URL", "")
+DOORSTEP_MAP_TILE_ATTRIBUTION = env("DOORSTEP_MAP_TILE_ATTRIBUTION", "")
