@@ -190,7 +190,12 @@ class Plan(models.Model):
     scope_path = models.CharField(max_length=255, db_index=True, editable=False)
     date = models.DateField(_("日期"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("制定人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("制定人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("制定时间"), default=timezone.now)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)

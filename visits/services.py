@@ -286,7 +286,10 @@ def trip_record(
     if actor is not None and actor.pk != cadre.pk:
         _require_unit(actor, "visits.add_trip_for_others", unit)
     elif actor is not None:
-        _require_unit(actor, "visits.add_trip", unit)
+        # Own travel may be filed under the township above one's villages, so its leader sees it.
+        covers = any(p.startswith(unit.path) for p in jurisdiction_paths(actor))
+        if not actor.has_perm("visits.add_trip") or not (covers or unit_in_scope(user=actor, unit=unit)):
+            raise PermissionDenied(_("您没有权限在“%(unit)s”登记出行") % {"unit": unit.name})
     if Decimal(str(km)) <= 0:
         raise ValidationError({"km": _("里程应大于0")})
     trip = Trip(
@@ -578,7 +581,9 @@ def plan_create(
     )
     from visits.tasks import compute_plan
 
-    transaction.on_commit(lambda: compute_plan.enqueue(plan.pk))
+    # Enqueued in the same transaction: the database task backend commits the job with the plan.
+    compute_plan.enqueue(plan.pk)
+    plan.refresh_from_db()
     return plan
 
 
