@@ -3,7 +3,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -207,11 +207,14 @@ def submit_visit(request, payload: VisitIn):
     except IntegrityError:
         raise HttpError(409, "concurrent resend, try again") from None
     status = 201 if result.status == "created" else 200
-    return status, {
-        "status": result.status,
-        "visit": result.visit,
-        "conflict_id": result.conflict.pk if result.conflict else None,
-    }
+    return Status(
+        status,
+        {
+            "status": result.status,
+            "visit": result.visit,
+            "conflict_id": result.conflict.pk if result.conflict else None,
+        },
+    )
 
 
 @router.get("/visits", response=list[VisitOut], summary="辖区内的走访记录")
@@ -306,7 +309,7 @@ def create_plan(request, payload: PlanIn):
     except (PermissionDenied, ValidationError) as exc:
         _fail(exc)
     plan.refresh_from_db()
-    return 201, plan
+    return Status(201, plan)
 
 
 @router.get("/plans/{plan_id}", response=PlanDetailOut, summary="一份计划及其路线")

@@ -65,6 +65,8 @@ def service_worker(request):
 def visit_new(request):
     """The full visit form (mode, person, note, follow-up); the worklist's button skips it for routine visits."""
     data = request.POST if request.method == "POST" else request.GET
+    if not data.get("household"):
+        return redirect("visits:worklist")
     household = registry_selectors.household_get(user=request.user, pk=data.get("household"))
     people = [p for p in household.members.all() if p.is_living_here]
     stop = None
