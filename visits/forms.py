@@ -15,7 +15,9 @@ class VisitForm(forms.Form):
         label=_("情况记录（可不填）"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     next_visit_date = forms.DateField(
-        label=_("下次走访日期（可不填）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("下次走访日期（可不填）"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
     def __init__(self, *args, people=(), **kwargs):
@@ -25,14 +27,14 @@ class VisitForm(forms.Form):
 
 class PlanForm(forms.Form):
     township = forms.TypedChoiceField(label=_("乡镇"), coerce=int)
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     cadres = forms.TypedMultipleChoiceField(label=_("干部"), coerce=int, widget=forms.CheckboxSelectMultiple)
     shift_start = forms.TimeField(
-        label=_("出发时间"), initial="08:30", widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("出发时间"), initial="08:30", widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"})
     )
     shift_hours = forms.FloatField(label=_("工作时长（小时）"), initial=8, min_value=1, max_value=12)
     lunch_start = forms.TimeField(
-        label=_("午休开始"), initial="12:00", widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("午休开始"), initial="12:00", widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"})
     )
     lunch_minutes = forms.IntegerField(label=_("午休（分钟）"), initial=60, min_value=0, max_value=180)
     in_person_minutes = forms.IntegerField(
@@ -55,7 +57,7 @@ class PlanForm(forms.Form):
 
 
 class TripForm(forms.Form):
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     origin = forms.CharField(label=_("出发地"), max_length=100)
     destination = forms.CharField(label=_("目的地"), max_length=100)
     km = forms.DecimalField(label=_("里程（公里）"), min_value=0.1, max_digits=7, decimal_places=1)

@@ -74,7 +74,8 @@
   function refresh() { return all().then(show); }
 
   function flush() {
-    if (sending || !navigator.onLine) { return Promise.resolve(); }
+    if (sending) { return Promise.resolve(); }
+    if (!navigator.onLine) { return refresh(); }
     sending = true;
     return all().then(function (items) {
       var chain = Promise.resolve();
