@@ -10,4 +10,5 @@ ACTIONS = {
     "visits.stop.marked": _("标记计划走访点"),
     "visits.trip.recorded": _("登记出行"),
     "visits.rule.saved": _("设置交通补贴规则"),
+    "visits.bulk.loaded": _("批量载入走访记录"),
 }
