@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -212,12 +211,10 @@ def overdue_summary(*, user, day: date | None = None) -> dict:
     overdue: set[int] = set()
     never: set[int] = set()
     for policy in policy_list(user=user):
-        qs = _policy_households(policy, base).annotate(
-            last=Max("visits__visited_at", filter=Q(visits__mode__in=_modes(policy)))
-        )
+        qs = _policy_households(policy, base)
         cutoff = end_of_day - timedelta(days=policy.interval_days) - timedelta(days=1)
-        overdue.update(qs.filter(Q(last__isnull=True) | Q(last__lt=cutoff)).values_list("pk", flat=True))
-        never.update(qs.filter(last__isnull=True).values_list("pk", flat=True))
+        overdue.update(qs.filter(~_visited(policy, "pk", cutoff)).values_list("pk", flat=True))
+        never.update(qs.filter(~_visited(policy, "pk", None)).values_list("pk", flat=True))
     return {"overdue": len(overdue), "never": len(never)}
 
 
@@ -252,8 +249,12 @@ def _subjects(user, policy: VisitPolicy):
     return households, "village_id", "pk"
 
 
-def _visited(policy: VisitPolicy, ref: str, since: datetime, until: datetime | None = None):
-    visits = Visit.objects.filter(household=OuterRef(ref), mode__in=_modes(policy), visited_at__gte=since)
+def _visited(policy: VisitPolicy, ref: str, since: datetime | None, until: datetime | None = None):
+    modes = _modes(policy)
+    visits = Visit.objects.filter(household=OuterRef(ref))
+    visits = visits.filter(mode=modes[0]) if len(modes) == 1 else visits.filter(mode__in=modes)
+    if since is not None:
+        visits = visits.filter(visited_at__gte=since)
     if until is not None:
         visits = visits.filter(visited_at__lt=until)
     return Exists(visits)
@@ -283,32 +284,29 @@ def coverage(*, user, day: date | None = None, weeks: int = 8) -> Coverage:
     trend_den = [0] * weeks
     for policy in policies:
         qs, village_field, ref = _subjects(user, policy)
-        cutoff = end - timedelta(days=policy.interval_days)
+        # One grouped pass per policy: week i counts subjects contacted as required in the
+        # `interval` days before that week's end; the last week's end is now, so it is "on time".
+        weekly = {
+            f"w{i}": Count("pk", filter=_visited(policy, ref, w - timedelta(days=policy.interval_days), w))
+            for i, w in enumerate(week_ends)
+        }
         rows = (
             qs.order_by()
             .values(village_field)
-            .annotate(
-                total=Count("pk"),
-                on_time=Count("pk", filter=_visited(policy, ref, cutoff)),
-                never=Count("pk", filter=~_visited(policy, ref, end - timedelta(days=3650))),
-            )
+            .annotate(total=Count("pk"), never=Count("pk", filter=~_visited(policy, ref, None)), **weekly)
         )
         prow = CoverageRow(policy.pk, policy.name)
         for r in rows:
             vrow = by_village.setdefault(r[village_field], CoverageRow(r[village_field], ""))
+            on_time = r[f"w{weeks - 1}"]
             for target in (prow, vrow):
                 target.total += r["total"]
-                target.on_time += r["on_time"]
+                target.on_time += on_time
                 target.never += r["never"]
+            for i in range(weeks):
+                trend_num[i] += r[f"w{i}"]
+                trend_den[i] += r["total"]
         by_policy.append(prow)
-        aggregates = {
-            f"w{i}": Count("pk", filter=_visited(policy, ref, w - timedelta(days=policy.interval_days), w))
-            for i, w in enumerate(week_ends)
-        }
-        counts = qs.order_by().aggregate(**aggregates)
-        for i in range(weeks):
-            trend_num[i] += counts[f"w{i}"]
-            trend_den[i] += prow.total
     units = {u.pk: u for u in AdminUnit.objects.filter(pk__in=by_village.keys()).select_related("parent")}
     townships: dict[int, CoverageRow] = {}
     for pk, row in by_village.items():
@@ -369,38 +367,36 @@ def _cadre_rows(user, by_village: dict, units: dict) -> list[CoverageRow]:
 
 
 def weekly_visits(*, user, day: date | None = None, weeks: int = 8) -> list[dict]:
-    """Visits per week, in person apart from remote contact."""
+    """Visits per week (the 7 days ending each week end), in person apart from remote contact."""
     day = day or _today()
     end = _start_of(day + timedelta(days=1))
-    start = end - timedelta(weeks=weeks)
+    bounds = [(end - timedelta(weeks=i + 1), end - timedelta(weeks=i)) for i in range(weeks - 1, -1, -1)]
     rows = (
         visit_scope(user)
-        .filter(visited_at__gte=start, visited_at__lt=end)
-        .annotate(d=TruncDate("visited_at"))
-        .values("d", "mode")
-        .annotate(n=Count("id"))
+        .filter(visited_at__gte=bounds[0][0], visited_at__lt=end)
         .order_by()
+        .values("mode")
+        .annotate(
+            **{
+                f"w{i}": Count("pk", filter=Q(visited_at__gte=a, visited_at__lt=b))
+                for i, (a, b) in enumerate(bounds)
+            }
+        )
     )
     buckets = [
-        {
-            "week_end": (end - timedelta(weeks=i) - timedelta(days=1)).date(),
-            "in_person": 0,
-            "remote": 0,
-            "not_home": 0,
-        }
-        for i in range(weeks - 1, -1, -1)
+        {"week_end": (b - timedelta(days=1)).date(), "in_person": 0, "remote": 0, "not_home": 0}
+        for _a, b in bounds
     ]
     for r in rows:
-        index = weeks - 1 - (day - r["d"]).days // 7
-        if 0 <= index < weeks:
-            key = (
-                "in_person"
-                if r["mode"] == Mode.IN_PERSON
-                else "not_home"
-                if r["mode"] == Mode.NOT_HOME
-                else "remote"
-            )
-            buckets[index][key] += r["n"]
+        key = (
+            "in_person"
+            if r["mode"] == Mode.IN_PERSON
+            else "not_home"
+            if r["mode"] == Mode.NOT_HOME
+            else "remote"
+        )
+        for i in range(weeks):
+            buckets[i][key] += r[f"w{i}"]
     return buckets
 
 
