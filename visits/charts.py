@@ -1,6 +1,7 @@
 """Server-rendered inline SVG charts: no chart library, no script, readable without colour."""
 
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django.utils.safestring import mark_safe
 
 
@@ -55,11 +56,11 @@ def stacked_bars(rows: list[tuple[str, int, int]], *, width: int = 360, height: 
         ha, hb = h * a / peak, h * b / peak
         parts.append(
             f'<rect class="bar-a" x="{x:.1f}" y="{top + h - ha:.1f}" width="{bw * 0.7:.1f}" height="{ha:.1f}">'
-            f"<title>{escape(label)} 入户 {a}</title></rect>"
+            f"<title>{escape(label)} {_('入户')} {a}</title></rect>"
         )
         parts.append(
             f'<rect class="bar-b" x="{x:.1f}" y="{top + h - ha - hb:.1f}" width="{bw * 0.7:.1f}" height="{hb:.1f}">'
-            f"<title>{escape(label)} 电话/视频 {b}</title></rect>"
+            f"<title>{escape(label)} {_('电话/视频')} {b}</title></rect>"
         )
         if i % 2 == 0 or i == len(rows) - 1:
             parts.append(
