@@ -46,17 +46,31 @@ def main():
     repeat = int(os.environ.get("REPEAT", "5"))
     from registry.models import Household
 
-    print(f"database: {connection.vendor}, households {Household.objects.count()}, visits {Visit.objects.count()}")
+    print(
+        f"database: {connection.vendor}, households {Household.objects.count()}, visits {Visit.objects.count()}"
+    )
     print()
     print("| what | user | median s | p95 s | result |")
     print("|---|---|---|---|---|")
     for label, username, fn, show in [
-        ("coverage (all policies, villages, townships, cadres, 8-week trend)", "supervisor",
-         lambda u: selectors.coverage(user=u), lambda c: f"{c.total.total} under policy, {c.total.share}% on time"),
-        ("coverage", "leader", lambda u: selectors.coverage(user=u),
-         lambda c: f"{c.total.total} under policy, {c.total.share}% on time"),
-        ("overdue count (home panel)", "supervisor", lambda u: selectors.overdue_summary(user=u),
-         lambda s: f"{s['overdue']} overdue"),
+        (
+            "coverage (all policies, villages, townships, cadres, 8-week trend)",
+            "supervisor",
+            lambda u: selectors.coverage(user=u),
+            lambda c: f"{c.total.total} under policy, {c.total.share}% on time",
+        ),
+        (
+            "coverage",
+            "leader",
+            lambda u: selectors.coverage(user=u),
+            lambda c: f"{c.total.total} under policy, {c.total.share}% on time",
+        ),
+        (
+            "overdue count (home panel)",
+            "supervisor",
+            lambda u: selectors.overdue_summary(user=u),
+            lambda s: f"{s['overdue']} overdue",
+        ),
         ("worklist due list", "village", lambda u: selectors.due_list(user=u), lambda d: f"{len(d)} due"),
     ]:
         user = fresh(username)

@@ -57,6 +57,10 @@ def test_village_official_records_three_visits_from_the_worklist(live_server, ph
     assert _wait_for(lambda: Visit.objects.count() == 3)
     assert set(Visit.objects.values_list("mode", flat=True)) == {"in_person"}
     screenshot(phone, "visits-recorded-phone")
+    phone.get_by_role("link", name="走访覆盖").click()
+    phone.wait_for_selector("svg.chart")
+    assert phone.locator("svg.chart").count() >= 3
+    screenshot(phone, "visits-coverage-phone")
 
 
 def test_visits_recorded_offline_arrive_once_after_reload(live_server, phone, village):

@@ -18,7 +18,7 @@ def line_chart(
     """Percent over time (e.g. share visited on time per week)."""
     if not points:
         return ""
-    left, right, top, bottom = 30, 10, 10, 24
+    left, right, top, bottom = 30, 18, 10, 24
     w, h = width - left - right, height - top - bottom
     step = w / max(len(points) - 1, 1)
     coords = [(left + i * step, top + h - h * min(v, maximum) / maximum) for i, (_, v) in enumerate(points)]

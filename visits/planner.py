@@ -176,7 +176,15 @@ def _data(problem: Problem, clock: _Clock, relax: bool, distance, duration) -> P
     )
 
 
-def solve(problem: Problem, seconds: float = 1.0, seed: int = 0) -> Solution:
+def _params(problem: Problem, neighbours: int | None) -> SolveParams:
+    if neighbours is None:
+        return SolveParams()
+    from pyvrp.search import NeighbourhoodParams
+
+    return SolveParams(neighbourhood=NeighbourhoodParams(num_neighbours=neighbours))
+
+
+def solve(problem: Problem, seconds: float = 1.0, seed: int = 0, neighbours: int | None = None) -> Solution:
     """Plans the most valuable feasible day; mandatory stops are kept unless they cannot all fit."""
     started = time.perf_counter()
     clock = _Clock(problem)
@@ -185,11 +193,15 @@ def solve(problem: Problem, seconds: float = 1.0, seed: int = 0) -> Solution:
     distance, duration = _matrices(problem)
     relax = False
     data = _data(problem, clock, relax, distance, duration)
-    result = pyvrp_solve(data, stop=MaxRuntime(seconds), seed=seed, display=False, params=SolveParams())
+    result = pyvrp_solve(
+        data, stop=MaxRuntime(seconds), seed=seed, display=False, params=_params(problem, neighbours)
+    )
     if not result.is_feasible() and any(c.required for c in problem.candidates):
         relax = True
         data = _data(problem, clock, relax, distance, duration)
-        result = pyvrp_solve(data, stop=MaxRuntime(seconds), seed=seed, display=False, params=SolveParams())
+        result = pyvrp_solve(
+            data, stop=MaxRuntime(seconds), seed=seed, display=False, params=_params(problem, neighbours)
+        )
     routes = [PlannedRoute(v, start=problem.shift_start, end=problem.shift_start) for v in problem.vehicles]
     visited: set[int] = set()
     pyroutes = [r for r in result.best.routes() if r.num_clients() > 0]
