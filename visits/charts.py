@@ -1,8 +1,8 @@
 """Server-rendered inline SVG charts: no chart library, no script, readable without colour."""
 
 from django.utils.html import escape
-from django.utils.translation import gettext as _
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 
 def _svg(width: int, height: int, body: str, label: str = "") -> str:
@@ -21,7 +21,9 @@ def line_chart(
     left, right, top, bottom = 30, 18, 10, 24
     w, h = width - left - right, height - top - bottom
     step = w / max(len(points) - 1, 1)
-    coords = [(left + i * step, top + h - h * min(v, maximum) / maximum) for i, (_, v) in enumerate(points)]
+    coords = [
+        (left + i * step, top + h - h * min(v, maximum) / maximum) for i, (_label, v) in enumerate(points)
+    ]
     parts = [f'<line class="axis" x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}"/>']
     for pct in (0, 50, 100):
         y = top + h - h * pct / maximum
@@ -33,7 +35,7 @@ def line_chart(
         parts.append(
             f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3"><title>{escape(label)}: {value}%</title></circle>'
         )
-    for i, (x, _) in enumerate(coords):
+    for i, (x, _y) in enumerate(coords):
         if i % 2 == 0 or i == len(coords) - 1:
             parts.append(
                 f'<text class="tick" x="{x:.1f}" y="{height - 6}" text-anchor="middle">{escape(points[i][0])}</text>'
