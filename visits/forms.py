@@ -62,3 +62,16 @@ class TripForm(forms.Form):
     destination = forms.CharField(label=_("目的地"), max_length=100)
     km = forms.DecimalField(label=_("里程（公里）"), min_value=0.1, max_digits=7, decimal_places=1)
     vehicle = forms.CharField(label=_("车辆"), max_length=50, required=False, initial=_("私家车"))
+
+
+class PlannerSettingsForm(forms.Form):
+    township = forms.TypedChoiceField(label=_("乡镇"), coerce=int)
+    road_factor = forms.FloatField(label=_("道路系数"), initial=1.35, min_value=1, max_value=3)
+    speed_kmh = forms.FloatField(label=_("平均车速（公里/小时）"), initial=35, min_value=5, max_value=100)
+    matrix = forms.FileField(
+        label=_("距离表（CSV：起点户编号,终点户编号,公里；乡镇驻地写0）"), required=False
+    )
+
+    def __init__(self, *args, townships=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].choices = [(t.pk, t.name) for t in townships]

@@ -338,8 +338,13 @@ def trip_from_route(*, actor, route: PlanRoute) -> Trip:
 def planner_settings_save(
     *, actor, township: AdminUnit, road_factor: float, speed_kmh: float, distance_matrix: dict | None = None
 ) -> PlannerSettings:
-    """Per-township planning inputs: the road factor over great-circle distance, speed, an optional matrix."""
-    _require_unit(actor, "visits.add_plan", township)
+    """Per-township planning inputs: the road factor over great-circle distance, speed, an optional matrix.
+
+    Cadres of the township's villages may set them too: they are the ones who know its roads."""
+    if actor is not None:
+        inside = any(p.startswith(township.path) for p in jurisdiction_paths(actor))
+        if not actor.has_perm("visits.add_plan") or not (inside or unit_in_scope(user=actor, unit=township)):
+            raise PermissionDenied(_("您没有权限设置这个乡镇"))
     obj, _c = PlannerSettings.objects.get_or_create(township=township)
     obj.road_factor, obj.speed_kmh = road_factor, speed_kmh
     if distance_matrix is not None:
@@ -529,7 +534,12 @@ def _route_totals(route: PlanRoute, problem) -> None:
     km = sum(s.km_from_previous for s in stops)
     if stops:
         last = stops[-1].household
-        km += haversine_m((last.latitude, last.longitude), problem.depot) * problem.road_factor / 1000
+        back = (problem.matrix_km or {}).get((last.pk, "depot"))
+        km += (
+            back
+            if back is not None
+            else haversine_m((last.latitude, last.longitude), problem.depot) * problem.road_factor / 1000
+        )
     route.distance_km = round(km, 2)
     route.drive_minutes = int(round(km / problem.speed_kmh * 60))
     route.fuel_cost = Decimal(str(round(km * problem.fuel_l_per_100km / 100 * problem.fuel_price, 2)))

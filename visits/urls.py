@@ -13,6 +13,7 @@ urlpatterns = [
     path("conflicts/", views.conflict_list, name="conflicts"),
     path("conflicts/<int:pk>/resolve/", views.conflict_resolve, name="conflict_resolve"),
     path("plans/", views.plan_new, name="plan_new"),
+    path("plans/settings/", views.planner_settings, name="planner_settings"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/map/", views.plan_map, name="plan_map"),
     path("plans/<int:pk>/sheet/", views.plan_sheet, name="plan_sheet"),

@@ -15,7 +15,7 @@ from core.excel import download
 from registry import selectors as registry_selectors
 from territory.models import AdminUnit
 from visits import charts, claims, selectors, services
-from visits.forms import PlanForm, TripForm, VisitForm
+from visits.forms import PlanForm, PlannerSettingsForm, TripForm, VisitForm
 from visits.models import Mode, Plan, PlanStop
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "visits"
@@ -255,6 +255,74 @@ def plan_new(request):
             return redirect("visits:plan_detail", pk=plan.pk)
     plans = list(selectors.plan_list(user=request.user)[:20])
     return render(request, "visits/plan_new.html", {"form": form, "plans": plans})
+
+
+def _read_matrix(upload, user) -> tuple[dict, list[str]]:
+    """CSV rows "from,to,km" (household numbers, 0 for the township office); bad rows are reported, not dropped silently."""
+    import csv
+    import io
+
+    text = upload.read().decode("utf-8-sig", errors="replace")
+    rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
+    numbers = {c.strip() for r in rows for c in r[:2]}
+    found = {
+        h.household_no: h.pk
+        for h in registry_selectors.household_scope(user).filter(household_no__in=numbers - {"0"})
+    }
+    matrix, problems = {}, []
+    for n, row in enumerate(rows, start=1):
+        if len(row) < 3:
+            problems.append(_("第%(n)s行：应有三列") % {"n": n})
+            continue
+        if n == 1 and not row[2].strip().replace(".", "", 1).isdigit():
+            continue  # a header row
+        ends = []
+        for cell in row[:2]:
+            cell = cell.strip()
+            ends.append("depot" if cell in ("0", "乡镇") else found.get(cell))
+        try:
+            km = float(row[2])
+        except ValueError:
+            problems.append(_("第%(n)s行：公里数“%(v)s”不是数字") % {"n": n, "v": row[2]})
+            continue
+        if None in ends:
+            problems.append(_("第%(n)s行：找不到户编号") % {"n": n})
+            continue
+        matrix[f"{ends[0]}-{ends[1]}"] = km
+    return matrix, problems
+
+
+@login_required
+@permission_required("visits.add_plan", raise_exception=True)
+def planner_settings(request):
+    """Per-township road factor and speed, and an optional uploaded distance table."""
+    townships = selectors.planning_townships(user=request.user)
+    form = PlannerSettingsForm(request.POST or None, request.FILES or None, townships=townships)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        township = next(t for t in townships if t.pk == data["township"])
+        matrix = None
+        if data["matrix"]:
+            matrix, problems = _read_matrix(data["matrix"], request.user)
+        if not problems:
+            try:
+                services.planner_settings_save(
+                    actor=request.user,
+                    township=township,
+                    road_factor=data["road_factor"],
+                    speed_kmh=data["speed_kmh"],
+                    distance_matrix=matrix,
+                )
+            except PermissionDenied:
+                form.add_error(None, _("您没有权限设置这个乡镇"))
+            else:
+                messages.success(
+                    request,
+                    _("已保存，距离表共 %(n)s 条") % {"n": len(matrix or {})} if matrix else _("已保存"),
+                )
+                return redirect("visits:plan_new")
+    return render(request, "visits/planner_settings.html", {"form": form, "problems": problems})
 
 
 @login_required

@@ -168,3 +168,56 @@ def test_claim_downloads_as_xlsx_and_pdf(client_for, township_cadre, tree):
 def test_service_worker_is_served_from_the_visits_scope(client):
     response = client.get(reverse("visits:service_worker"))
     assert response.status_code == 200 and response["Content-Type"].startswith("application/javascript")
+
+
+def test_uploaded_distance_table_is_used_by_the_planner(client_for, township_cadre, elder, tree):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from visits.models import PlannerSettings
+
+    elder.household.household_no = "A1-0001"
+    elder.household.save(update_fields=["household_no"])
+    c = client_for(township_cadre)
+    csv = "起点,终点,公里\n0,A1-0001,4.2\nA1-0001,0,4.0\n".encode()
+    response = c.post(
+        reverse("visits:planner_settings"),
+        {
+            "township": tree.town_a.pk,
+            "road_factor": 1.4,
+            "speed_kmh": 40,
+            "matrix": SimpleUploadedFile("m.csv", csv),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    settings_obj = PlannerSettings.objects.get(township=tree.town_a)
+    assert settings_obj.distance_matrix == {
+        f"depot-{elder.household.pk}": 4.2,
+        f"{elder.household.pk}-depot": 4.0,
+    }
+    from visits import services
+
+    plan = services.plan_create(
+        actor=township_cadre,
+        township=tree.town_a,
+        day=timezone.localdate() + timedelta(days=1),
+        cadres=[township_cadre],
+    )
+    route = plan.routes.get()
+    assert route.stops.get().km_from_previous == 4.2
+    assert route.distance_km == 8.2
+
+
+def test_distance_table_with_unknown_households_is_refused_with_the_row(client_for, township_cadre, tree):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = client_for(township_cadre)
+    response = c.post(
+        reverse("visits:planner_settings"),
+        {
+            "township": tree.town_a.pk,
+            "road_factor": 1.4,
+            "speed_kmh": 40,
+            "matrix": SimpleUploadedFile("m.csv", b"0,NOPE,3\n"),
+        },
+    )
+    assert response.status_code == 200 and "第1行" in response.content.decode()
