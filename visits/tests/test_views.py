@@ -221,3 +221,31 @@ def test_distance_table_with_unknown_households_is_refused_with_the_row(client_f
         },
     )
     assert response.status_code == 200 and "第1行" in response.content.decode()
+
+
+def test_plan_pages_and_exports_have_pinned_query_counts(
+    client_for, township_cadre, tree, policies, django_assert_max_num_queries
+):
+    from core.testing import make_person
+    from visits import services
+
+    for n in range(8):
+        hh = make_household(
+            tree.village_a1, address=f"甲一村{n}组", latitude=33.96 + n / 500, longitude=114.56
+        )
+        make_person(hh, f"老人{n}").tags.add(tree.tags["elderly_alone"])
+    plan = services.plan_create(
+        actor=township_cadre, township=tree.town_a, day=timezone.localdate(), cadres=[township_cadre]
+    )
+    assert plan.routes.get().stops.count() == 8
+    c = client_for(township_cadre)
+    for name in ("visits:plan_detail", "visits:plan_map", "visits:plan_sheet"):
+        c.get(reverse(name, args=[plan.pk]))
+        with django_assert_max_num_queries(12):
+            assert c.get(reverse(name, args=[plan.pk])).status_code == 200
+    services.trip_from_route(actor=township_cadre, route=plan.routes.get())
+    month = timezone.localdate().strftime("%Y-%m")
+    with django_assert_max_num_queries(12):
+        c.get(reverse("visits:claim_export", args=[township_cadre.pk, "xlsx"]), {"month": month})
+    with django_assert_max_num_queries(25):
+        assert c.get(reverse("visits:coverage")).status_code == 200
