@@ -28,18 +28,23 @@ class Visit(models.Model):
     """
 
     household = models.ForeignKey(
-        Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="visits"
+        Household, verbose_name=_("户"), on_delete=models.CASCADE, related_name="visits"
     )
     person = models.ForeignKey(
         Person,
         verbose_name=_("走访对象"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="visits",
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("走访人"), on_delete=models.PROTECT, related_name="visits"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("走访人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
     )
     scope_path = models.CharField(max_length=255, db_index=True, editable=False)
     mode = models.CharField(_("方式"), max_length=20, choices=Mode.choices, default=Mode.IN_PERSON)
@@ -72,7 +77,9 @@ class VisitConflict(models.Model):
     visit = models.ForeignKey(
         Visit, verbose_name=_("原记录"), on_delete=models.CASCADE, related_name="conflicts"
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提交人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     payload = models.JSONField(_("提交内容"))
     received_at = models.DateTimeField(_("收到时间"), default=timezone.now)
     resolved = models.BooleanField(_("已处理"), default=False)
@@ -90,7 +97,7 @@ class VisitPolicy(models.Model):
     """How often people with a tag (or households living away) must be contacted, and how, in one county."""
 
     county = models.ForeignKey(
-        AdminUnit, verbose_name=_("所属县"), on_delete=models.PROTECT, related_name="visit_policies"
+        AdminUnit, verbose_name=_("所属县"), on_delete=models.CASCADE, related_name="visit_policies"
     )
     name = models.CharField(_("名称"), max_length=50)
     tag = models.ForeignKey(
@@ -98,7 +105,7 @@ class VisitPolicy(models.Model):
         verbose_name=_("标签"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="visit_policies",
     )
     occupancy = models.CharField(
@@ -185,7 +192,7 @@ class Plan(models.Model):
         FAILED = "failed", _("失败")
 
     township = models.ForeignKey(
-        AdminUnit, verbose_name=_("乡镇"), on_delete=models.PROTECT, related_name="+"
+        AdminUnit, verbose_name=_("乡镇"), on_delete=models.CASCADE, related_name="+"
     )
     scope_path = models.CharField(max_length=255, db_index=True, editable=False)
     date = models.DateField(_("日期"))
@@ -194,7 +201,7 @@ class Plan(models.Model):
         verbose_name=_("制定人"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("制定时间"), default=timezone.now)
@@ -219,7 +226,7 @@ class PlanRoute(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="routes")
     cadre = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("干部"), on_delete=models.PROTECT, related_name="plan_routes"
+        settings.AUTH_USER_MODEL, verbose_name=_("干部"), on_delete=models.CASCADE, related_name="plan_routes"
     )
     start_time = models.TimeField(_("出发"))
     end_time = models.TimeField(_("返回"))
@@ -245,7 +252,7 @@ class PlanStop(models.Model):
 
     route = models.ForeignKey(PlanRoute, on_delete=models.CASCADE, related_name="stops")
     seq = models.PositiveSmallIntegerField(_("顺序"))
-    household = models.ForeignKey(Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, verbose_name=_("户"), on_delete=models.CASCADE, related_name="+")
     arrival = models.TimeField(_("到达"))
     departure = models.TimeField(_("离开"))
     mode = models.CharField(_("方式"), max_length=20, choices=Mode.choices, default=Mode.IN_PERSON)
@@ -265,10 +272,10 @@ class Trip(models.Model):
     """A journey a cadre made for work, from an executed plan or entered by hand; priced by the county rule."""
 
     cadre = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("干部"), on_delete=models.PROTECT, related_name="trips"
+        settings.AUTH_USER_MODEL, verbose_name=_("干部"), on_delete=models.CASCADE, related_name="trips"
     )
     scope_path = models.CharField(max_length=255, db_index=True, editable=False)
-    county = models.ForeignKey(AdminUnit, verbose_name=_("县"), on_delete=models.PROTECT, related_name="+")
+    county = models.ForeignKey(AdminUnit, verbose_name=_("县"), on_delete=models.CASCADE, related_name="+")
     date = models.DateField(_("日期"))
     origin = models.CharField(_("出发地"), max_length=100)
     destination = models.CharField(_("目的地"), max_length=100)

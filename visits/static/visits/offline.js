@@ -12,6 +12,10 @@
   var STORE = "queue";
   var sending = false;
 
+  function t(key, n) {
+    return (box.getAttribute("data-t-" + key) || "").replace("{n}", String(n));
+  }
+
   function newId() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     var b = new Uint8Array(16); crypto.getRandomValues(b);
@@ -49,12 +53,12 @@
     var failed = items.length - pending;
     if (!items.length) {
       box.hidden = !box.getAttribute("data-sent");
-      text.textContent = box.getAttribute("data-sent") ? "走访记录已全部送达" : "";
+      text.textContent = box.getAttribute("data-sent") ? t("sent") : "";
       box.className = "queue-status ok";
     } else {
       box.hidden = false;
       box.className = "queue-status waiting";
-      text.textContent = pending + " 条走访已存在手机上，联网后自动发送" + (failed ? "；" + failed + " 条发送被拒，请联系管理员" : "");
+      text.textContent = t("waiting", pending) + (failed ? " " + t("failed", failed) : "");
     }
     box.setAttribute("data-pending", String(pending));
     items.forEach(function (item) { markRow(item.household_id, item.error ? "failed" : "queued"); });
@@ -67,7 +71,7 @@
       var button = row.querySelector("button.visit-done");
       if (!button) { return; }
       button.disabled = true;
-      button.textContent = state === "sent" ? "已记录 ✓" : state === "failed" ? "未能保存" : "已存，待发送";
+      button.textContent = t(state === "sent" ? "btn-sent" : state === "failed" ? "btn-failed" : "btn-queued");
     });
   }
 
