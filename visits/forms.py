@@ -43,6 +43,12 @@ class PlanForm(forms.Form):
     phone_minutes = forms.IntegerField(label=_("电话每户（分钟）"), initial=5, min_value=1, max_value=60)
     speed_kmh = forms.FloatField(label=_("平均车速（公里/小时）"), initial=35, min_value=5, max_value=100)
     road_factor = forms.FloatField(label=_("道路系数"), initial=1.35, min_value=1, max_value=3)
+    start_latitude = forms.FloatField(
+        label=_("出发点纬度（不填为乡镇驻地）"), required=False, min_value=-90, max_value=90
+    )
+    start_longitude = forms.FloatField(
+        label=_("出发点经度（不填为乡镇驻地）"), required=False, min_value=-180, max_value=180
+    )
     added = forms.CharField(label=_("加上这些户（户编号，用逗号隔开）"), required=False)
     windows = forms.CharField(
         label=_("在家时段（每行：户编号 09:00-11:00）"),

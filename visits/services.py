@@ -474,8 +474,9 @@ def _problem(
         for key, km in settings_obj.distance_matrix.items():
             a, b = key.split("-", 1)
             matrix[(a if a == "depot" else int(a), b if b == "depot" else int(b))] = float(km)
+    office = params.get("start_point") or (township.latitude, township.longitude)
     return Problem(
-        depot=start_point or (township.latitude, township.longitude),
+        depot=start_point or tuple(office),
         vehicles=vehicles,
         candidates=candidates,
         shift_start=shift_start,
@@ -694,8 +695,8 @@ def route_replan(
     PlanStop.objects.filter(pk__in=[s.pk for s in remaining]).delete()
     seq_from = max((s.seq for s in stops if s.state != PlanStop.State.PLANNED), default=0) + 1
     planned = solution.routes[0]
-    # The return leg is to the township office, not to the replanning point.
-    problem.depot = (plan.township.latitude, plan.township.longitude)
+    # The return leg is to the day's start point, not to the replanning point.
+    problem.depot = tuple(plan.params.get("start_point") or (plan.township.latitude, plan.township.longitude))
     _store_route(plan, route, planned, problem, route.cadre_id, seq_from=seq_from)
     dropped = [
         {"key": c.key, "label": c.label, "reason": c.reason, "required": c.required}

@@ -240,6 +240,8 @@ def plan_new(request):
             "windows": _parse_windows(data["windows"], request.user),
             "seconds": 2.0 if len(chosen) <= 1 else 5.0,
         }
+        if data["start_latitude"] is not None and data["start_longitude"] is not None:
+            params["start_point"] = [data["start_latitude"], data["start_longitude"]]
         try:
             plan = services.plan_create(
                 actor=request.user,
@@ -341,7 +343,7 @@ def plan_detail(request, pk: int):
 
 
 def _plan_geometry(plan: Plan, routes) -> dict:
-    office = (plan.township.latitude, plan.township.longitude)
+    office = plan.params.get("start_point") or (plan.township.latitude, plan.township.longitude)
     return {
         "office": {"lat": office[0], "lng": office[1], "name": plan.township.name},
         "routes": [

@@ -105,3 +105,20 @@ def test_trip_and_monthly_claim_show_the_gap(tree, township_cadre):
         )
     claim = selectors.monthly_claim(user=township_cadre, cadre=township_cadre, month=date(2026, 10, 1))
     assert claim.km == 300 and claim.cost == 240.0 and claim.subsidy == 100.0 and claim.gap == 140.0
+
+
+def test_a_plan_can_start_from_another_point(tree, township_cadre, elder):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    plan = services.plan_create(
+        actor=township_cadre,
+        township=tree.town_a,
+        day=timezone.localdate() + timedelta(days=1),
+        cadres=[township_cadre],
+        params={"start_point": [33.9605, 114.5605]},
+    )
+    stop = plan.routes.get().stops.get()
+    assert stop.household == elder.household
+    assert stop.km_from_previous < 0.5  # from the given point next door, not from the township office
