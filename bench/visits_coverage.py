@@ -44,6 +44,13 @@ def fresh(username):
 
 def main():
     repeat = int(os.environ.get("REPEAT", "5"))
+    if connection.vendor == "postgresql" and os.environ.get("PG_NO_PARALLEL"):
+        # On a 2-core box shared with other work, launching parallel workers costs more than it saves.
+        with connection.cursor() as cursor:
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
+    if connection.vendor == "postgresql" and os.environ.get("PG_NO_JIT"):
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
     from registry.models import Household
 
     print(

@@ -5,9 +5,11 @@ qualifying visit per household is a Max annotation, on-time shares are condition
 EXISTS over the (household, mode, visited_at) index.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -205,6 +207,11 @@ def due_list(
 
 def overdue_summary(*, user, day: date | None = None) -> dict:
     """How many households are overdue (and never visited), computed as id sets in SQL, for home panels."""
+    with _no_jit():
+        return _overdue_summary(user=user, day=day)
+
+
+def _overdue_summary(*, user, day: date | None) -> dict:
     day = day or _today()
     end_of_day = _start_of(day + timedelta(days=1))
     base = _household_scope(user)
@@ -239,10 +246,19 @@ class CoverageRow:
 
 
 def _subjects(user, policy: VisitPolicy):
-    """(queryset of people or households under the policy, its village field, its household field)."""
+    """(queryset with one row per person or household under the policy, its village field, its household field).
+
+    Tag policies start from the tag's link table, so the database walks only the tagged rows."""
     if policy.tag_id is not None and policy.tag.scope == Tag.Scope.PERSON:
-        qs = Person.objects.filter(
-            scope_q(user, "household__scope_path"), tags=policy.tag_id, residence__in=LIVING
+        qs = Person.tags.through.objects.filter(
+            scope_q(user, "person__household__scope_path"), tag_id=policy.tag_id, person__residence__in=LIVING
+        )
+        return qs, "person__household__village_id", "person__household_id"
+    if policy.tag_id is not None:
+        if not _can(user, "visits.view_visit"):
+            return Household.tags.through.objects.none(), "household__village_id", "household_id"
+        qs = Household.tags.through.objects.filter(
+            scope_q(user, "household__scope_path"), tag_id=policy.tag_id
         )
         return qs, "household__village_id", "household_id"
     households = _policy_households(policy, _household_scope(user))
@@ -272,8 +288,23 @@ class Coverage:
     total: CoverageRow
 
 
+@contextmanager
+def _no_jit():
+    """PostgreSQL's JIT spends ~1 s compiling these wide conditional aggregates, far more than it saves."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def coverage(*, user, day: date | None = None, weeks: int = 8) -> Coverage:
     """Share of people under each policy contacted as required on time, by village, township and cadre, with trend."""
+    with _no_jit():
+        return _coverage(user=user, day=day, weeks=weeks)
+
+
+def _coverage(*, user, day: date | None, weeks: int) -> Coverage:
     day = day or _today()
     end = _start_of(day + timedelta(days=1))
     policies = policy_list(user=user) if _can(user, "visits.view_visit") else []
