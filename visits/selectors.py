@@ -155,7 +155,9 @@ def due_list(
     """Households overdue under a policy on `day`, or whose follow-up date has come, most overdue first."""
     day = day or _today()
     end_of_day = _start_of(day + timedelta(days=1))
-    base = households if households is not None else _household_scope(user)
+    base = _household_scope(user)
+    if households is not None:
+        base = base.filter(pk__in=households.values("pk"))
     if village:
         base = base.filter(village_id=village)
     found: dict[int, Due] = {}

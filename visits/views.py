@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.excel import download
 from registry import selectors as registry_selectors
-from territory.models import AdminUnit
+from territory.models import AdminUnit, Staff
 from visits import charts, claims, selectors, services
 from visits.forms import PlanForm, PlannerSettingsForm, TripForm, VisitForm
 from visits.models import Mode, Plan, PlanStop
@@ -168,15 +168,36 @@ def coverage(request):
 @permission_required("visits.view_visit", raise_exception=True)
 def overdue_list(request):
     """Everyone overdue in the user's jurisdiction, with how long, for a cadre, village or township."""
-    village = request.GET.get("village")
+    from django.db.models import Q
+
+    from territory.selectors import staff_list, unit_get
+
+    households = None
+    heading = ""
+    unit_id = request.GET.get("unit") or request.GET.get("village")
+    cadre_id = request.GET.get("cadre")
+    if unit_id:
+        unit = unit_get(user=request.user, pk=unit_id)
+        households = registry_selectors.household_scope(request.user).filter(scope_path__startswith=unit.path)
+        heading = unit.name
+    elif cadre_id:
+        try:
+            cadre = staff_list(user=request.user).get(pk=cadre_id)
+        except (Staff.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
+        q = Q(pk__in=[])
+        for path in cadre.jurisdictions.values_list("path", flat=True):
+            q |= Q(scope_path__startswith=path)
+        households = registry_selectors.household_scope(request.user).filter(q)
+        heading = str(cadre)
     dues = [
         d
-        for d in selectors.due_list(
-            user=request.user, village=int(village) if village and village.isdigit() else None
-        )
+        for d in selectors.due_list(user=request.user, households=households)
         if d.overdue_days > 0 or d.follow_up
     ]
-    return render(request, "visits/overdue_list.html", {"dues": dues[:300], "total": len(dues)})
+    return render(
+        request, "visits/overdue_list.html", {"dues": dues[:300], "total": len(dues), "heading": heading}
+    )
 
 
 # ---- plans ---------------------------------------------------------------------------------

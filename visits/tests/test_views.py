@@ -249,3 +249,20 @@ def test_plan_pages_and_exports_have_pinned_query_counts(
         c.get(reverse("visits:claim_export", args=[township_cadre.pk, "xlsx"]), {"month": month})
     with django_assert_max_num_queries(25):
         assert c.get(reverse("visits:coverage")).status_code == 200
+
+
+def test_overdue_list_for_a_township_a_village_and_a_cadre(
+    client_for, township_leader, township_cadre, elder, tree
+):
+    c = client_for(township_leader)
+    for params in ({"unit": tree.town_a.pk}, {"unit": tree.village_a1.pk}, {"cadre": township_cadre.pk}):
+        body = c.get(reverse("visits:overdue"), params).content.decode()
+        assert "王奶奶" in body or elder.household.head_name in body, params
+    other = c.get(reverse("visits:overdue"), {"unit": tree.village_a2.pk}).content.decode()
+    assert elder.household.address not in other
+
+
+def test_overdue_list_for_a_unit_outside_the_jurisdiction_is_404(client_for, village_official, tree):
+    c = client_for(village_official)
+    assert c.get(reverse("visits:overdue"), {"unit": tree.village_b1.pk}).status_code == 404
+    assert c.get(reverse("visits:overdue"), {"unit": tree.town_a.pk}).status_code == 404
