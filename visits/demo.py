@@ -61,7 +61,7 @@ def build(ctx: DemoContext) -> None:
         county=county,
         fuel_price=Decimal("7.85"),
         consumption_l_per_100km=Decimal("7.5"),
-        subsidy_per_month=Decimal("300"),
+        subsidy_per_month=Decimal("200"),
         subsidy_per_km=Decimal("0"),
     )
     PlannerSettings.objects.bulk_create(
@@ -138,7 +138,7 @@ def _trips(ctx: DemoContext, now) -> None:
     today = timezone.localdate()
     for cadre in cadres:
         for back in range(45):
-            if rng.random() < 0.45:
+            if rng.random() < 0.7:
                 village = rng.choice(villages)
                 trips.append(
                     Trip(
@@ -148,7 +148,7 @@ def _trips(ctx: DemoContext, now) -> None:
                         date=today - timedelta(days=back),
                         origin=f"{town.name}政府",
                         destination=village.name,
-                        km=Decimal(str(round(rng.uniform(8, 46), 1))),
+                        km=Decimal(str(round(rng.uniform(12, 55), 1))),
                         vehicle="私家车",
                     )
                 )
