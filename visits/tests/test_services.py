@@ -122,3 +122,34 @@ def test_a_plan_can_start_from_another_point(tree, township_cadre, elder):
     stop = plan.routes.get().stops.get()
     assert stop.household == elder.household
     assert stop.km_from_previous < 0.5  # from the given point next door, not from the township office
+
+
+def test_replanning_after_a_skip_keeps_done_stops_and_starts_after_them(tree, township_cadre, policies):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.testing import make_household, make_person
+    from visits.models import PlanStop
+
+    for n in range(5):
+        hh = make_household(
+            tree.village_a1, address=f"甲一村{n}组", latitude=33.96 + n / 300, longitude=114.56
+        )
+        make_person(hh, f"老人{n}").tags.add(tree.tags["elderly_alone"])
+    plan = services.plan_create(
+        actor=township_cadre,
+        township=tree.town_a,
+        day=timezone.localdate() + timedelta(days=1),
+        cadres=[township_cadre],
+    )
+    route = plan.routes.get()
+    first, second, *rest = list(route.stops.order_by("seq"))
+    services.visit_record(actor=township_cadre, household=first.household, plan_stop=first)
+    services.stop_mark(actor=township_cadre, stop=second, state=PlanStop.State.SKIPPED)
+    services.route_replan(actor=township_cadre, route=route, now_minute=9 * 60)
+    stops = list(route.stops.order_by("seq"))
+    assert [s.state for s in stops[:2]] == ["done", "skipped"]
+    planned = [s for s in stops if s.state == "planned"]
+    assert {s.household_id for s in planned} == {s.household_id for s in rest}
+    assert all(s.arrival >= first.departure for s in planned)
