@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint messages bench bench-registry clean
+.PHONY: setup demo test lint messages bench bench-registry bench-planner clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Doorstep needs Python 3.11 or newer")'
@@ -30,6 +30,11 @@ lint: $(STAMP)
 
 bench: setup
 	bash scripts/bench.sh
+
+# Day planner: PyVRP against OR-Tools and VROOM on the same generated instances (prints a table).
+bench-planner: setup
+	$(BIN)/pip install -q -r requirements-bench.txt
+	$(BIN)/python bench/visits_planner.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

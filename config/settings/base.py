@@ -175,3 +175,9 @@ JOURNAL_SIGNING_KEY_FILE = env("JOURNAL_SIGNING_KEY_FILE")
 JOURNAL_SIGNING_KEY_AUTOCREATE = False
 JOURNAL_VERIFIER_KEYS = env("DOORSTEP_JOURNAL_VERIFIER_KEYS", "")
 JOURNAL_WITNESS_KEYS = env("DOORSTEP_JOURNAL_WITNESS_KEYS", "")
+
+# Visit planner map: a tile URL template ("https://tiles.example.org/{z}/{x}/{y}.png"); empty means no
+# tiles, and the route is drawn as plain SVG. A tile host other than this site must also be allowed in
+# DOORSTEP_CSP (img-src).
+DOORSTEP_MAP_TILE_URL = env("DOORSTEP_MAP_TILE_URL", "")
+DOORSTEP_MAP_TILE_ATTRIBUTION = env("DOORSTEP_MAP_TILE_ATTRIBUTION", "")

@@ -1,0 +1,83 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from visits.models import Mode
+
+
+class VisitForm(forms.Form):
+    household = forms.IntegerField(widget=forms.HiddenInput)
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    mode = forms.ChoiceField(
+        label=_("方式"), choices=Mode.choices, initial=Mode.IN_PERSON, widget=forms.RadioSelect
+    )
+    person = forms.TypedChoiceField(label=_("见到的人"), required=False, coerce=int, empty_value=None)
+    note = forms.CharField(
+        label=_("情况记录（可不填）"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    next_visit_date = forms.DateField(
+        label=_("下次走访日期（可不填）"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = [("", _("全户"))] + [(p.pk, p.name) for p in people]
+
+
+class PlanForm(forms.Form):
+    township = forms.TypedChoiceField(label=_("乡镇"), coerce=int)
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    cadres = forms.TypedMultipleChoiceField(label=_("干部"), coerce=int, widget=forms.CheckboxSelectMultiple)
+    shift_start = forms.TimeField(
+        label=_("出发时间"), initial="08:30", widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+    )
+    shift_hours = forms.FloatField(label=_("工作时长（小时）"), initial=8, min_value=1, max_value=12)
+    lunch_start = forms.TimeField(
+        label=_("午休开始"), initial="12:00", widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+    )
+    lunch_minutes = forms.IntegerField(label=_("午休（分钟）"), initial=60, min_value=0, max_value=180)
+    in_person_minutes = forms.IntegerField(
+        label=_("入户每户（分钟）"), initial=20, min_value=1, max_value=180
+    )
+    phone_minutes = forms.IntegerField(label=_("电话每户（分钟）"), initial=5, min_value=1, max_value=60)
+    speed_kmh = forms.FloatField(label=_("平均车速（公里/小时）"), initial=35, min_value=5, max_value=100)
+    road_factor = forms.FloatField(label=_("道路系数"), initial=1.35, min_value=1, max_value=3)
+    start_latitude = forms.FloatField(
+        label=_("出发点纬度（不填为乡镇驻地）"), required=False, min_value=-90, max_value=90
+    )
+    start_longitude = forms.FloatField(
+        label=_("出发点经度（不填为乡镇驻地）"), required=False, min_value=-180, max_value=180
+    )
+    added = forms.CharField(label=_("加上这些户（户编号，用逗号隔开）"), required=False)
+    windows = forms.CharField(
+        label=_("在家时段（每行：户编号 09:00-11:00）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, townships=(), cadres=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].choices = [(t.pk, t.name) for t in townships]
+        self.fields["cadres"].choices = [(c.pk, str(c)) for c in cadres]
+
+
+class TripForm(forms.Form):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    origin = forms.CharField(label=_("出发地"), max_length=100)
+    destination = forms.CharField(label=_("目的地"), max_length=100)
+    km = forms.DecimalField(label=_("里程（公里）"), min_value=0.1, max_digits=7, decimal_places=1)
+    vehicle = forms.CharField(label=_("车辆"), max_length=50, required=False, initial=_("私家车"))
+
+
+class PlannerSettingsForm(forms.Form):
+    township = forms.TypedChoiceField(label=_("乡镇"), coerce=int)
+    road_factor = forms.FloatField(label=_("道路系数"), initial=1.35, min_value=1, max_value=3)
+    speed_kmh = forms.FloatField(label=_("平均车速（公里/小时）"), initial=35, min_value=5, max_value=100)
+    matrix = forms.FileField(
+        label=_("距离表（CSV：起点户编号,终点户编号,公里；乡镇驻地写0）"), required=False
+    )
+
+    def __init__(self, *args, townships=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].choices = [(t.pk, t.name) for t in townships]

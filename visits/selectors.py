@@ -1,0 +1,613 @@
+"""Reads of visits, coverage, plans and trips, always scoped to the user's jurisdiction.
+
+Coverage is computed from recorded visits only (nobody fills a coverage form), in SQL: the latest
+qualifying visit per household is a Max annotation, on-time shares are conditional counts with an
+EXISTS over the (household, mode, visited_at) index.
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from registry.models import Household, Person, Tag
+from territory.models import AdminUnit, Staff
+from territory.roles import Role
+from territory.selectors import jurisdiction_paths, scope_q
+from visits.models import (
+    CONTACT_MODES,
+    Mode,
+    Plan,
+    PlanRoute,
+    PlanStop,
+    TravelRule,
+    Trip,
+    Visit,
+    VisitConflict,
+    VisitPolicy,
+)
+
+LIVING = (Person.Residence.RESIDENT,)
+
+
+def _can(user, perm: str) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm(perm))
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# ---- visits ---------------------------------------------------------------------------------
+
+
+def visit_scope(user) -> QuerySet[Visit]:
+    if not _can(user, "visits.view_visit"):
+        return Visit.objects.none()
+    return Visit.objects.filter(scope_q(user, "scope_path"))
+
+
+def visit_list(*, user, filters: dict | None = None) -> QuerySet[Visit]:
+    """Filters: household (id), village (id), mode, actor (id), since (date)."""
+    filters = filters or {}
+    qs = visit_scope(user).select_related("household", "household__village", "person", "actor")
+    if filters.get("household"):
+        qs = qs.filter(household_id=filters["household"])
+    if filters.get("village"):
+        qs = qs.filter(household__village_id=filters["village"])
+    if filters.get("mode"):
+        qs = qs.filter(mode=filters["mode"])
+    if filters.get("actor"):
+        qs = qs.filter(actor_id=filters["actor"])
+    if filters.get("since"):
+        qs = qs.filter(visited_at__gte=_start_of(filters["since"]))
+    return qs.order_by("-visited_at", "-id")
+
+
+def visit_get(*, user, pk) -> Visit:
+    try:
+        return visit_list(user=user).get(pk=pk)
+    except (Visit.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def conflict_list(*, user, include_resolved: bool = False) -> QuerySet[VisitConflict]:
+    qs = VisitConflict.objects.filter(visit__in=visit_scope(user)).select_related(
+        "visit", "visit__household", "actor"
+    )
+    return qs if include_resolved else qs.filter(resolved=False)
+
+
+def conflict_get(*, user, pk) -> VisitConflict:
+    try:
+        return conflict_list(user=user, include_resolved=True).get(pk=pk)
+    except (VisitConflict.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# ---- policies ---------------------------------------------------------------------------------
+
+
+def _county_codes(user) -> set[str]:
+    return {p.split("/")[1] for p in jurisdiction_paths(user)}
+
+
+def policy_list(*, user) -> list[VisitPolicy]:
+    """Active policies of the counties the user works in."""
+    codes = _county_codes(user)
+    if not codes:
+        return []
+    return list(
+        VisitPolicy.objects.filter(county__code__in=codes, active=True)
+        .select_related("tag", "county")
+        .order_by("interval_days", "name")
+    )
+
+
+def _modes(policy: VisitPolicy) -> tuple:
+    return (Mode.IN_PERSON,) if policy.in_person_only else CONTACT_MODES
+
+
+def _policy_households(policy: VisitPolicy, households: QuerySet[Household]) -> QuerySet[Household]:
+    if policy.tag_id is None:
+        return households.filter(occupancy=policy.occupancy)
+    if policy.tag.scope == Tag.Scope.HOUSEHOLD:
+        return households.filter(tags=policy.tag_id)
+    holders = Person.objects.filter(tags=policy.tag_id, residence__in=LIVING).values("household_id")
+    return households.filter(pk__in=holders)
+
+
+def _household_scope(user) -> QuerySet[Household]:
+    if not _can(user, "visits.view_visit"):
+        return Household.objects.none()
+    return Household.objects.filter(scope_q(user, "scope_path"))
+
+
+@dataclass
+class Due:
+    """A household needing a visit: why, how overdue, what it is worth to the planner."""
+
+    household: Household
+    policies: list[str] = field(default_factory=list)
+    overdue_days: int = 0
+    never: bool = False
+    last_visit: datetime | None = None
+    follow_up: date | None = None
+    weight: int = 0
+    mode: str = Mode.IN_PERSON
+
+    @property
+    def reason(self) -> str:
+        return "、".join(self.policies)
+
+
+def due_list(
+    *, user, day: date | None = None, village: int | None = None, households: QuerySet | None = None
+) -> list[Due]:
+    """Households overdue under a policy on `day`, or whose follow-up date has come, most overdue first."""
+    day = day or _today()
+    end_of_day = _start_of(day + timedelta(days=1))
+    base = _household_scope(user)
+    if households is not None:
+        base = base.filter(pk__in=households.values("pk"))
+    if village:
+        base = base.filter(village_id=village)
+    found: dict[int, Due] = {}
+    for policy in policy_list(user=user):
+        qs = (
+            _policy_households(policy, base)
+            .annotate(last=Max("visits__visited_at", filter=Q(visits__mode__in=_modes(policy))))
+            .filter(Q(last__isnull=True) | Q(last__lt=end_of_day - timedelta(days=policy.interval_days)))
+            .select_related("village")
+        )
+        for hh in qs:
+            if hh.last is None:
+                days, never = policy.interval_days, True
+            else:
+                due_on = timezone.localtime(hh.last).date() + timedelta(days=policy.interval_days)
+                days, never = (day - due_on).days, False
+            row = found.get(hh.pk)
+            if row is None:
+                row = found[hh.pk] = Due(household=hh, last_visit=hh.last, never=never)
+            row.policies.append(policy.name)
+            row.weight += policy.weight
+            if days > row.overdue_days:
+                row.overdue_days = days
+            if policy.in_person_only:
+                row.mode = Mode.IN_PERSON
+            elif len(row.policies) == 1:
+                row.mode = Mode.PHONE
+    follow_ups = (
+        base.annotate(
+            follow=Subquery(
+                Visit.objects.filter(household=OuterRef("pk"))
+                .order_by("-visited_at", "-id")
+                .values("next_visit_date")[:1]
+            )
+        )
+        .filter(follow__isnull=False, follow__lte=day)
+        .select_related("village")
+    )
+    for hh in follow_ups:
+        row = found.get(hh.pk)
+        if row is None:
+            row = found[hh.pk] = Due(household=hh)
+        row.follow_up = hh.follow
+        row.mode = Mode.IN_PERSON
+    return sorted(
+        found.values(), key=lambda d: (d.follow_up is None, -d.overdue_days, -d.weight, d.household.pk)
+    )
+
+
+def overdue_summary(*, user, day: date | None = None) -> dict:
+    """How many households are overdue (and never visited), computed as id sets in SQL, for home panels."""
+    with _no_jit():
+        return _overdue_summary(user=user, day=day)
+
+
+def _overdue_summary(*, user, day: date | None) -> dict:
+    day = day or _today()
+    end_of_day = _start_of(day + timedelta(days=1))
+    base = _household_scope(user)
+    overdue: set[int] = set()
+    never: set[int] = set()
+    for policy in policy_list(user=user):
+        qs = _policy_households(policy, base)
+        cutoff = end_of_day - timedelta(days=policy.interval_days) - timedelta(days=1)
+        overdue.update(qs.filter(~_visited(policy, "pk", cutoff)).values_list("pk", flat=True))
+        never.update(qs.filter(~_visited(policy, "pk", None)).values_list("pk", flat=True))
+    return {"overdue": len(overdue), "never": len(never)}
+
+
+# ---- coverage ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CoverageRow:
+    key: object
+    label: str
+    total: int = 0
+    on_time: int = 0
+    never: int = 0
+
+    @property
+    def overdue(self) -> int:
+        return self.total - self.on_time
+
+    @property
+    def share(self) -> int:
+        return round(100 * self.on_time / self.total) if self.total else 100
+
+
+def _subjects(user, policy: VisitPolicy):
+    """(queryset with one row per person or household under the policy, its village field, its household field).
+
+    Tag policies start from the tag's link table, so the database walks only the tagged rows."""
+    if policy.tag_id is not None and policy.tag.scope == Tag.Scope.PERSON:
+        qs = Person.tags.through.objects.filter(
+            scope_q(user, "person__household__scope_path"), tag_id=policy.tag_id, person__residence__in=LIVING
+        )
+        return qs, "person__household__village_id", "person__household_id"
+    if policy.tag_id is not None:
+        if not _can(user, "visits.view_visit"):
+            return Household.tags.through.objects.none(), "household__village_id", "household_id"
+        qs = Household.tags.through.objects.filter(
+            scope_q(user, "household__scope_path"), tag_id=policy.tag_id
+        )
+        return qs, "household__village_id", "household_id"
+    households = _policy_households(policy, _household_scope(user))
+    return households, "village_id", "pk"
+
+
+def _visited(policy: VisitPolicy, ref: str, since: datetime | None, until: datetime | None = None):
+    modes = _modes(policy)
+    visits = Visit.objects.filter(household=OuterRef(ref))
+    visits = visits.filter(mode=modes[0]) if len(modes) == 1 else visits.filter(mode__in=modes)
+    if since is not None:
+        visits = visits.filter(visited_at__gte=since)
+    if until is not None:
+        visits = visits.filter(visited_at__lt=until)
+    return Exists(visits)
+
+
+@dataclass
+class Coverage:
+    day: date
+    policies: list[CoverageRow]
+    villages: list[CoverageRow]
+    townships: list[CoverageRow]
+    cadres: list[CoverageRow]
+    trend: list[dict]
+    weekly_visits: list[dict]
+    total: CoverageRow
+
+
+@contextmanager
+def _no_jit():
+    """PostgreSQL's JIT spends ~1 s compiling these wide conditional aggregates, far more than it saves."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def coverage(*, user, day: date | None = None, weeks: int = 8) -> Coverage:
+    """Share of people under each policy contacted as required on time, by village, township and cadre, with trend."""
+    with _no_jit():
+        return _coverage(user=user, day=day, weeks=weeks)
+
+
+def _coverage(*, user, day: date | None, weeks: int) -> Coverage:
+    day = day or _today()
+    end = _start_of(day + timedelta(days=1))
+    policies = policy_list(user=user) if _can(user, "visits.view_visit") else []
+    by_policy: list[CoverageRow] = []
+    by_village: dict[int, CoverageRow] = {}
+    week_ends = [end - timedelta(weeks=i) for i in range(weeks - 1, -1, -1)]
+    trend_num = [0] * weeks
+    trend_den = [0] * weeks
+    for policy in policies:
+        qs, village_field, ref = _subjects(user, policy)
+        # One grouped pass per policy: week i counts subjects contacted as required in the
+        # `interval` days before that week's end; the last week's end is now, so it is "on time".
+        weekly = {
+            f"w{i}": Count("pk", filter=_visited(policy, ref, w - timedelta(days=policy.interval_days), w))
+            for i, w in enumerate(week_ends)
+        }
+        rows = (
+            qs.order_by()
+            .values(village_field)
+            .annotate(total=Count("pk"), never=Count("pk", filter=~_visited(policy, ref, None)), **weekly)
+        )
+        prow = CoverageRow(policy.pk, policy.name)
+        for r in rows:
+            vrow = by_village.setdefault(r[village_field], CoverageRow(r[village_field], ""))
+            on_time = r[f"w{weeks - 1}"]
+            for target in (prow, vrow):
+                target.total += r["total"]
+                target.on_time += on_time
+                target.never += r["never"]
+            for i in range(weeks):
+                trend_num[i] += r[f"w{i}"]
+                trend_den[i] += r["total"]
+        by_policy.append(prow)
+    units = {u.pk: u for u in AdminUnit.objects.filter(pk__in=by_village.keys()).select_related("parent")}
+    townships: dict[int, CoverageRow] = {}
+    for pk, row in by_village.items():
+        unit = units[pk]
+        row.label = unit.name
+        row.key = unit
+        trow = townships.setdefault(unit.parent_id, CoverageRow(unit.parent, unit.parent.name))
+        trow.total += row.total
+        trow.on_time += row.on_time
+        trow.never += row.never
+    cadres = _cadre_rows(user, by_village, units)
+    total = CoverageRow(None, "")
+    for row in by_policy:
+        total.total += row.total
+        total.on_time += row.on_time
+        total.never += row.never
+    trend = [
+        {
+            "week_end": (w - timedelta(days=1)).date(),
+            "share": round(100 * trend_num[i] / trend_den[i]) if trend_den[i] else 100,
+        }
+        for i, w in enumerate(week_ends)
+    ]
+    return Coverage(
+        day=day,
+        policies=by_policy,
+        villages=sorted(by_village.values(), key=lambda r: (r.share, r.label)),
+        townships=sorted(townships.values(), key=lambda r: (r.share, r.label)),
+        cadres=cadres,
+        trend=trend,
+        weekly_visits=weekly_visits(user=user, day=day, weeks=weeks),
+        total=total,
+    )
+
+
+def _cadre_rows(user, by_village: dict, units: dict) -> list[CoverageRow]:
+    """Coverage of the villages each township cadre or village official is responsible for."""
+    if not by_village:
+        return []
+    through = Staff.jurisdictions.through
+    links = (
+        through.objects.filter(
+            adminunit_id__in=by_village.keys(),
+            staff__is_active=True,
+            staff__role__in=[Role.TOWNSHIP_CADRE, Role.VILLAGE_OFFICIAL],
+        )
+        .values_list("staff_id", "staff__full_name", "staff__username", "adminunit_id")
+        .order_by("staff_id")
+    )
+    rows: dict[int, CoverageRow] = {}
+    for staff_id, full_name, username, unit_id in links:
+        row = rows.setdefault(staff_id, CoverageRow(staff_id, full_name or username))
+        v = by_village[unit_id]
+        row.total += v.total
+        row.on_time += v.on_time
+        row.never += v.never
+    return sorted(rows.values(), key=lambda r: (r.share, r.label))
+
+
+def weekly_visits(*, user, day: date | None = None, weeks: int = 8) -> list[dict]:
+    """Visits per week (the 7 days ending each week end), in person apart from remote contact."""
+    day = day or _today()
+    end = _start_of(day + timedelta(days=1))
+    bounds = [(end - timedelta(weeks=i + 1), end - timedelta(weeks=i)) for i in range(weeks - 1, -1, -1)]
+    rows = (
+        visit_scope(user)
+        .filter(visited_at__gte=bounds[0][0], visited_at__lt=end)
+        .order_by()
+        .values("mode")
+        .annotate(
+            **{
+                f"w{i}": Count("pk", filter=Q(visited_at__gte=a, visited_at__lt=b))
+                for i, (a, b) in enumerate(bounds)
+            }
+        )
+    )
+    buckets = [
+        {"week_end": (b - timedelta(days=1)).date(), "in_person": 0, "remote": 0, "not_home": 0}
+        for _a, b in bounds
+    ]
+    for r in rows:
+        key = (
+            "in_person"
+            if r["mode"] == Mode.IN_PERSON
+            else "not_home"
+            if r["mode"] == Mode.NOT_HOME
+            else "remote"
+        )
+        for i in range(weeks):
+            buckets[i][key] += r[f"w{i}"]
+    return buckets
+
+
+# ---- plans ---------------------------------------------------------------------------------
+
+
+def plan_scope(user) -> QuerySet[Plan]:
+    if not _can(user, "visits.view_plan"):
+        return Plan.objects.none()
+    return Plan.objects.filter(
+        scope_q(user, "scope_path") | Q(created_by=user) | Q(routes__cadre=user)
+    ).distinct()
+
+
+def plan_list(*, user) -> QuerySet[Plan]:
+    return plan_scope(user).select_related("township", "created_by").order_by("-date", "-id")
+
+
+def plan_get(*, user, pk) -> Plan:
+    try:
+        return plan_list(user=user).get(pk=pk)
+    except (Plan.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def route_stops(*, plan: Plan) -> list[PlanRoute]:
+    return list(plan.routes.select_related("cadre").prefetch_related(_stops_prefetch()))
+
+
+def _stops_prefetch():
+    from django.db.models import Prefetch
+
+    return Prefetch(
+        "stops", queryset=PlanStop.objects.select_related("household", "household__village").order_by("seq")
+    )
+
+
+def stop_get(*, user, pk) -> PlanStop:
+    try:
+        return PlanStop.objects.select_related("route", "route__plan", "household").get(
+            pk=pk, route__plan__in=plan_scope(user)
+        )
+    except (PlanStop.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def route_get(*, user, pk) -> PlanRoute:
+    try:
+        return PlanRoute.objects.select_related("plan", "plan__township", "cadre").get(
+            pk=pk, plan__in=plan_scope(user)
+        )
+    except (PlanRoute.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def todays_route(*, user, day: date | None = None) -> PlanRoute | None:
+    """The cadre's own route for the day, if a plan was made: it leads the worklist."""
+    day = day or _today()
+    return (
+        PlanRoute.objects.filter(cadre=user, plan__date=day, plan__status=Plan.Status.DONE)
+        .select_related("plan")
+        .prefetch_related(_stops_prefetch())
+        .order_by("-plan_id")
+        .first()
+    )
+
+
+def plannable_cadres(*, user) -> list[Staff]:
+    """The user and the cadres/officials working inside the user's jurisdiction."""
+    staff = {
+        s.pk: s
+        for s in Staff.objects.filter(
+            scope_q(user, "jurisdictions__path"),
+            is_active=True,
+            role__in=[Role.TOWNSHIP_CADRE, Role.VILLAGE_OFFICIAL],
+        ).distinct()
+    }
+    if getattr(user, "is_authenticated", False) and user.role in (Role.TOWNSHIP_CADRE, Role.VILLAGE_OFFICIAL):
+        staff[user.pk] = user
+    return sorted(staff.values(), key=lambda s: (s.role != Role.TOWNSHIP_CADRE, s.username))
+
+
+def planning_townships(*, user) -> list[AdminUnit]:
+    """Townships the user can plan in: their own township units, or the townships of their villages."""
+    units = list(user.jurisdictions.select_related("parent")) if user.is_authenticated else []
+    found = {}
+    for unit in units:
+        if unit.level == AdminUnit.Level.TOWNSHIP:
+            found[unit.pk] = unit
+        elif unit.level == AdminUnit.Level.VILLAGE and unit.parent:
+            found[unit.parent_id] = unit.parent
+        elif unit.level == AdminUnit.Level.COUNTY:
+            for t in unit.children.all():
+                found[t.pk] = t
+    return sorted(found.values(), key=lambda u: u.code)
+
+
+# ---- travel ---------------------------------------------------------------------------------
+
+
+def trip_scope(user) -> QuerySet[Trip]:
+    if not _can(user, "visits.view_trip"):
+        return (
+            Trip.objects.filter(cadre=user)
+            if getattr(user, "is_authenticated", False)
+            else Trip.objects.none()
+        )
+    return Trip.objects.filter(scope_q(user, "scope_path") | Q(cadre=user))
+
+
+def trip_list(*, user, cadre=None, month: date | None = None) -> QuerySet[Trip]:
+    qs = trip_scope(user).select_related("cadre")
+    if cadre is not None:
+        qs = qs.filter(cadre=cadre)
+    if month is not None:
+        qs = qs.filter(date__year=month.year, date__month=month.month)
+    return qs.order_by("date", "id")
+
+
+def travel_rule_for(county: AdminUnit) -> TravelRule:
+    return TravelRule.objects.filter(county=county).first() or TravelRule(county=county)
+
+
+@dataclass
+class Claim:
+    cadre: Staff
+    month: date
+    trips: list
+    km: float
+    fuel_litres: float
+    cost: float
+    subsidy: float
+    gap: float
+    rule: TravelRule | None
+
+
+def monthly_claim(*, user, cadre: Staff, month: date) -> Claim:
+    """One cadre's month: trips, what the fuel cost, what the subsidy pays, and the gap between them."""
+    trips = list(trip_list(user=user, cadre=cadre, month=month))
+    county = trips[0].county if trips else None
+    if county is None:
+        codes = _county_codes(cadre) or _county_codes(user)
+        county = AdminUnit.objects.filter(code__in=codes).first()
+    rule = travel_rule_for(county) if county else TravelRule()
+    km = float(sum(t.km for t in trips))
+    litres = km * float(rule.consumption_l_per_100km) / 100
+    cost = round(litres * float(rule.fuel_price), 2)
+    subsidy = round(float(rule.subsidy_per_month) + km * float(rule.subsidy_per_km), 2) if trips else 0.0
+    return Claim(
+        cadre=cadre,
+        month=month,
+        trips=trips,
+        km=round(km, 1),
+        fuel_litres=round(litres, 1),
+        cost=cost,
+        subsidy=subsidy,
+        gap=round(cost - subsidy, 2),
+        rule=rule,
+    )
+
+
+def township_gap(*, user, month: date) -> list[Claim]:
+    """Every cadre with trips in the month inside the user's jurisdiction, largest gap first."""
+    cadre_ids = trip_list(user=user, month=month).values_list("cadre_id", flat=True).distinct()
+    cadres = Staff.objects.filter(pk__in=list(cadre_ids))
+    claims = [monthly_claim(user=user, cadre=c, month=month) for c in cadres]
+    return sorted(claims, key=lambda c: -c.gap)
+
+
+def claim_cadres(*, user) -> QuerySet[Staff]:
+    ids = trip_scope(user).values_list("cadre_id", flat=True).distinct()
+    return Staff.objects.filter(pk__in=ids).order_by("username")
+
+
+def claim_cadre_get(*, user, pk) -> Staff:
+    try:
+        return claim_cadres(user=user).get(pk=pk)
+    except (Staff.DoesNotExist, ValueError, TypeError):
+        if getattr(user, "pk", None) is not None and str(user.pk) == str(pk):
+            return user
+        raise Http404 from None
