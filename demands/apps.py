@@ -4,3 +4,29 @@ from django.apps import AppConfig
 class DemandsConfig(AppConfig):
     name = "demands"
     verbose_name = "群众诉求"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from core.panels import NavItem, register_nav, register_panel
+        from demands.panels import home_panel
+        from territory.roles import Role, extend_role_permissions
+
+        view = {"demands.view_demand"}
+        intake = view | {"demands.add_demand"}
+        work = intake | {"demands.work_demand"}
+        dashboard = {"demands.view_demand_dashboard"}
+        extend_role_permissions(
+            {
+                Role.VILLAGE_OFFICIAL: work,
+                Role.TOWNSHIP_CADRE: work,
+                Role.TOWNSHIP_LEADER: work | dashboard,
+                Role.COUNTY_HANDLER: work | dashboard,
+                Role.COUNTY_SUPERVISOR: view | dashboard,
+                Role.ADMINISTRATOR: work
+                | dashboard
+                | {"demands.change_category", "demands.add_open311client"},
+            }
+        )
+        register_nav(NavItem(_("诉求"), "demands:list", perm="demands.view_demand", order=30))
+        register_panel(home_panel)

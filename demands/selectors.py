@@ -1,0 +1,247 @@
+"""Reads of demands. Staff see the demands in their jurisdiction; a county department handler sees only
+the demands routed to their department. Residents see one demand by ticket + the last four phone digits."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from demands import text as demand_text
+from demands.models import Attachment, Category, Demand, DemandEvent
+from demands.services import OPEN_STATUSES
+from territory.roles import Role
+from territory.selectors import scope_q
+
+
+def demand_scope(user) -> QuerySet[Demand]:
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("demands.view_demand"):
+        return Demand.objects.none()
+    if user.role == Role.COUNTY_HANDLER:
+        if not user.department_id:
+            return Demand.objects.none()
+        return Demand.objects.filter(owner_department_id=user.department_id)
+    q = scope_q(user, "scope_path") | scope_q(user, "owner_path")
+    if user.department_id:
+        q |= Q(owner_department_id=user.department_id)
+    return Demand.objects.filter(q)
+
+
+def demand_list(*, user, filters: dict | None = None) -> QuerySet[Demand]:
+    """Filters: status (open/pending/processing/answered/closed), overdue, category (code), q (ticket or text)."""
+    filters = filters or {}
+    qs = demand_scope(user).select_related(
+        "category", "owner_unit", "owner_department", "place_unit", "escalated_to"
+    )
+    status = filters.get("status")
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status:
+        qs = qs.filter(status=status)
+    if filters.get("overdue"):
+        qs = qs.filter(Q(accept_breached=True) | Q(resolve_breached=True), status__in=OPEN_STATUSES)
+    if filters.get("category"):
+        qs = qs.filter(category__code=filters["category"])
+    if filters.get("q"):
+        q = filters["q"].strip()
+        qs = qs.filter(Q(ticket=q) | Q(text__icontains=q) | Q(place__icontains=q))
+    return qs.order_by("-created_at", "-id")
+
+
+def demand_get(*, user, pk) -> Demand:
+    try:
+        return (
+            demand_scope(user)
+            .select_related(
+                "category",
+                "owner_unit",
+                "owner_department",
+                "place_unit",
+                "escalated_to",
+                "merged_into",
+                "person",
+                "household",
+            )
+            .get(pk=pk)
+        )
+    except (Demand.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def demand_get_by_ticket(*, user, ticket: str) -> Demand:
+    try:
+        return demand_list(user=user).get(ticket=ticket)
+    except Demand.DoesNotExist:
+        raise Http404 from None
+
+
+def event_list(*, demand: Demand, public_only: bool = False) -> QuerySet[DemandEvent]:
+    qs = demand.events.select_related("actor").order_by("at", "id")
+    return qs.filter(public=True) if public_only else qs
+
+
+def attachment_get(*, user, demand_pk, pk) -> Attachment:
+    demand = demand_get(user=user, pk=demand_pk)
+    try:
+        return demand.attachments.get(pk=pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def category_list(*, county_id: int | None = None) -> QuerySet[Category]:
+    qs = Category.objects.filter(active=True)
+    if county_id:
+        qs = qs.filter(county_id=county_id)
+    return qs.order_by("sort_order", "code")
+
+
+def categories_for(user) -> QuerySet[Category]:
+    """Active categories of the counties the user works in."""
+    from territory.selectors import jurisdiction_paths
+
+    codes = {p.split("/")[1] for p in jurisdiction_paths(user) if p.count("/") > 1}
+    return Category.objects.filter(active=True, county__code__in=codes).order_by("sort_order", "code")
+
+
+def duplicate_candidates(*, user, demand: Demand, days: int = 30, threshold: float = 0.3) -> list[Demand]:
+    """Recent demands from the same person or place whose text overlaps (jieba tokens), offered for merging."""
+    since = demand.created_at - timedelta(days=days)
+    same = Q(place_unit_id=demand.place_unit_id)
+    if demand.phone_index:
+        same |= Q(phone_index=demand.phone_index)
+    if demand.person_id:
+        same |= Q(person_id=demand.person_id)
+    pool = (
+        demand_scope(user)
+        .filter(same, created_at__gte=since, created_at__lte=demand.created_at + timedelta(days=days))
+        .exclude(pk=demand.pk)
+        .exclude(outcome=Demand.Outcome.DUPLICATE)
+        .select_related("category", "owner_unit", "owner_department")
+        .order_by("created_at")[:50]
+    )
+    out = []
+    for other in pool:
+        score = demand_text.similarity(demand.text, other.text)
+        if score >= threshold:
+            other.similarity = round(score, 2)
+            out.append(other)
+    return out
+
+
+def public_lookup(*, ticket: str, last4: str) -> Demand | None:
+    """A resident's own demand by ticket and the last four digits of the phone they gave; else None."""
+    ticket, last4 = (ticket or "").strip(), (last4 or "").strip()
+    if not ticket or len(last4) != 4 or not last4.isdigit():
+        return None
+    demand = (
+        Demand.objects.select_related("owner_unit", "owner_department", "category", "place_unit")
+        .filter(ticket=ticket)
+        .first()
+    )
+    if demand is None or not demand.phone_masked or demand.phone_masked[-4:] != last4:
+        return None
+    return demand
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+def _rate(n: int, d: int) -> float | None:
+    return round(100 * n / d, 1) if d else None
+
+
+@dataclass
+class Row:
+    label: str
+    total: int = 0
+    open: int = 0
+    response_rate: float | None = None
+    resolution_rate: float | None = None
+    satisfaction_rate: float | None = None
+    avg_days: float | None = None
+    breaches: int = 0
+    transfers: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+AGGREGATES = {
+    "total": Count("id"),
+    "open": Count("id", filter=Q(status__in=OPEN_STATUSES)),
+    "due_to_accept": Count("id", filter=Q(accepted_at__isnull=False) | Q(accept_due__lte=timezone.now())),
+    "accepted_on_time_n": Count("id", filter=Q(accepted_on_time=True)),
+    "verdicts": Count("id", filter=Q(verdict_resolved__isnull=False)),
+    "resolved_n": Count("id", filter=Q(verdict_resolved=True)),
+    "satisfied_n": Count("id", filter=Q(verdict_satisfied=True)),
+    "avg_hours": Avg("hours_to_answer"),
+    "breaches_n": Count("id", filter=Q(accept_breached=True) | Q(resolve_breached=True)),
+    "transfers_n": Sum("transfers"),
+}
+
+
+def _aggregates(now) -> dict:
+    aggs = dict(AGGREGATES)
+    aggs["due_to_accept"] = Count("id", filter=Q(accepted_at__isnull=False) | Q(accept_due__lte=now))
+    return aggs
+
+
+def _row(label: str, values: dict) -> Row:
+    return Row(
+        label=label,
+        total=values["total"],
+        open=values["open"],
+        response_rate=_rate(values["accepted_on_time_n"], values["due_to_accept"]),
+        resolution_rate=_rate(values["resolved_n"], values["verdicts"]),
+        satisfaction_rate=_rate(values["satisfied_n"], values["verdicts"]),
+        avg_days=round(values["avg_hours"] / 24, 1) if values["avg_hours"] is not None else None,
+        breaches=values["breaches_n"],
+        transfers=values["transfers_n"] or 0,
+    )
+
+
+def dashboard(*, user, since=None) -> dict:
+    """The three rates (响应率 on-time acceptance, 解决率 and 满意率 by the resident's own verdict),
+    time to answer, breaches and transfers: overall, per owning unit and per department, in the user's scope."""
+    now = timezone.now()
+    since = since or now - timedelta(days=365)
+    qs = demand_scope(user).filter(created_at__gte=since)
+    aggs = _aggregates(now)
+    overall = _row("", qs.aggregate(**aggs))
+    by_unit = [
+        _row(v["owner_unit__name"], v)
+        for v in qs.values("owner_unit__name", "owner_unit__code")
+        .annotate(**aggs)
+        .order_by("owner_unit__code")
+    ]
+    by_department = [
+        _row(
+            f"{v['owner_department__unit__name']}{v['owner_department__name']}",
+            v,
+        )
+        for v in qs.filter(owner_department__isnull=False)
+        .values("owner_department__name", "owner_department__unit__name", "owner_department_id")
+        .annotate(**aggs)
+        .order_by("owner_department__unit__name", "owner_department__name")
+    ]
+    by_category = [
+        _row(v["category__name"], v)
+        for v in qs.values("category__name", "category__sort_order")
+        .annotate(**aggs)
+        .order_by("category__sort_order")
+    ]
+    return {
+        "overall": overall,
+        "by_unit": by_unit,
+        "by_department": by_department,
+        "by_category": by_category,
+        "since": since,
+    }
+
+
+def panel_counts(*, user) -> dict:
+    qs = demand_scope(user).filter(status__in=OPEN_STATUSES)
+    return qs.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(accept_breached=True) | Q(resolve_breached=True)),
+        pending=Count("id", filter=Q(status="pending")),
+    )
