@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -147,7 +147,7 @@ def create_demand(request, payload: DemandIn):
         raise HttpError(400, "category is required (none could be suggested from the text)")
     data = payload.dict(exclude={"village_id", "category"})
     demand = _call(services.demand_create, actor=user, place_unit=village, category=category, **data)
-    return 201, demand
+    return Status(201, demand)
 
 
 @router.get("/demands/{demand_id}", response=DemandDetailOut, summary="一件诉求及其办理记录")
