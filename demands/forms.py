@@ -34,7 +34,7 @@ class IntakeForm(forms.Form):
         self.fields["text"].widget.attrs.update(
             {
                 "hx-get": reverse("demands:suggest"),
-                "hx-trigger": "keyup changed delay:600ms",
+                "hx-trigger": "input changed delay:500ms",
                 "hx-target": "#suggestion",
             }
         )

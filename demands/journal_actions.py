@@ -14,5 +14,6 @@ ACTIONS = {
     "demands.attachment.added": _("上传诉求附件"),
     "demands.attachment.downloaded": _("下载诉求附件"),
     "demands.sweep.ran": _("诉求到期提醒与超期升级"),
+    "demands.bulk.loaded": _("批量载入演示诉求"),
     "demands.open311client.issued": _("签发Open311接入密钥"),
 }
