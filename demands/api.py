@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 from demands import selectors, services
 from demands import text as demand_text
 from demands.models import Demand
+from registry import selectors as registry_selectors
 from territory.models import AdminUnit, Department
 from territory.selectors import unit_list
 
@@ -95,6 +96,7 @@ class DemandIn(Schema):
     concerns_county_project: bool = False
     amount: Decimal | None = None
     source_visit_id: int | None = None
+    person_id: int | None = None
 
 
 class TransferIn(Schema):
@@ -145,8 +147,11 @@ def create_demand(request, payload: DemandIn):
         category, _hits = demand_text.suggest(payload.text, categories)
     if category is None:
         raise HttpError(400, "category is required (none could be suggested from the text)")
-    data = payload.dict(exclude={"village_id", "category"})
-    demand = _call(services.demand_create, actor=user, place_unit=village, category=category, **data)
+    person = registry_selectors.person_get(user=user, pk=payload.person_id) if payload.person_id else None
+    data = payload.dict(exclude={"village_id", "category", "person_id"})
+    demand = _call(
+        services.demand_create, actor=user, place_unit=village, category=category, person=person, **data
+    )
     return Status(201, demand)
 
 

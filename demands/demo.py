@@ -24,7 +24,13 @@ CATEGORIES = [
     # code, name, keywords, resolve_days, [(level, department code, conditions)]
     ("road", "道路路灯", "路灯 道路 修路 坑 桥 排水 下水道", 10, [(Level.VILLAGE, "", {})]),
     ("water", "饮水用电", "自来水 饮水 停水 停电 电线 水井", 5, [(Level.TOWNSHIP, "", {})]),
-    ("welfare", "低保救助", "低保 救助 特困 补助 困难 残疾 养老金 高龄", 15, [(Level.COUNTY, "civil-affairs", {})]),
+    (
+        "welfare",
+        "低保救助",
+        "低保 救助 特困 补助 困难 残疾 养老金 高龄",
+        15,
+        [(Level.COUNTY, "civil-affairs", {})],
+    ),
     (
         "land",
         "征地补偿",
@@ -45,7 +51,11 @@ CATEGORIES = [
     ("other", "其他", "", 15, [(Level.TOWNSHIP, "", {})]),
 ]
 TEXTS = {
-    "road": ["村口路灯坏了，晚上出门看不见", "{g}组的路被大车压坏了，下雨全是坑", "排水沟堵了，下雨就淹到门口"],
+    "road": [
+        "村口路灯坏了，晚上出门看不见",
+        "{g}组的路被大车压坏了，下雨全是坑",
+        "排水沟堵了，下雨就淹到门口",
+    ],
     "water": ["{g}组停水三天了", "电线老化，一下雨就停电", "自来水发黄不敢喝"],
     "welfare": ["老伴去世后生活困难，想申请低保", "家里有残疾人，想问问补助怎么申请", "高龄补贴这几个月没发"],
     "land": ["县里修路占了我家的地，补偿款一直没到", "宅基地被占，补偿标准不清楚", "征地补偿款分配不公平"],
@@ -67,7 +77,13 @@ def build(ctx: DemoContext) -> None:
     categories = {}
     for order, (code, name, keywords, days, rules) in enumerate(CATEGORIES):
         category = services.category_create(
-            actor=None, county=county, code=code, name=name, keywords=keywords, resolve_days=days, sort_order=order
+            actor=None,
+            county=county,
+            code=code,
+            name=name,
+            keywords=keywords,
+            resolve_days=days,
+            sort_order=order,
         )
         categories[code] = category
         for priority, (level, dept_code, conditions) in enumerate(rules):
@@ -75,7 +91,12 @@ def build(ctx: DemoContext) -> None:
             if department is None and dept_code:
                 department = Department.objects.filter(unit__parent=county, code=dept_code).first()
             services.rule_create(
-                actor=None, category=category, level=level, department=department, priority=priority * 10, **conditions
+                actor=None,
+                category=category,
+                level=level,
+                department=department,
+                priority=priority * 10,
+                **conditions,
             )
     services.calendar_load_official(actor=None, county=county)
     total = 50_000 if ctx.scale == "county" else 300
@@ -91,7 +112,8 @@ def _demands(ctx: DemoContext, categories: dict, total: int, open_count: int) ->
     townships = {t.pk: t for t in ctx.townships}
     departments = {(d.unit_id, d.code): d for d in Department.objects.all()}
     rules = {
-        code: list(c.rules.select_related("department").order_by("priority", "id")) for code, c in categories.items()
+        code: list(c.rules.select_related("department").order_by("priority", "id"))
+        for code, c in categories.items()
     }
     codes = list(categories)
     weights = [8, 5, 6, 3, 4, 3, 4, 2, 3, 4, 2]
@@ -170,7 +192,11 @@ def _demands(ctx: DemoContext, categories: dict, total: int, open_count: int) ->
             d.hours_to_answer = round((answered - created).total_seconds() / 3600, 2)
             d.resolve_breached = answered > resolve_due
             d.outcome = rng.choices(["resolved", "partly", "unresolvable"], [80, 14, 6])[0]
-            d.answer = {"resolved": "已经办好", "partly": "先解决了一部分", "unresolvable": "按政策暂时无法解决"}[d.outcome]
+            d.answer = {
+                "resolved": "已经办好",
+                "partly": "先解决了一部分",
+                "unresolvable": "按政策暂时无法解决",
+            }[d.outcome]
             if d.outcome == "unresolvable":
                 d.policy = "相关政策文件"
             if rng.random() < 0.9:
@@ -198,7 +224,13 @@ def _demands(ctx: DemoContext, categories: dict, total: int, open_count: int) ->
     for pk, created, owner_id in saved:
         events.append(DemandEvent(demand_id=pk, kind="created", at=created, actor_office=""))
         events.append(
-            DemandEvent(demand_id=pk, kind="routed", at=created, actor_office="系统", text=f"按权责规则派至{names[owner_id]}")
+            DemandEvent(
+                demand_id=pk,
+                kind="routed",
+                at=created,
+                actor_office="系统",
+                text=f"按权责规则派至{names[owner_id]}",
+            )
         )
     DemandEvent.objects.bulk_create(events, batch_size=5000)
     journal.record(

@@ -20,6 +20,7 @@ class IntakeForm(forms.Form):
         label=_("涉及金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
     source_visit_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    person = forms.IntegerField(required=False, widget=forms.HiddenInput)
     file = forms.FileField(label=_("照片或材料"), required=False)
 
     def __init__(self, *args, villages=(), categories=(), **kwargs):

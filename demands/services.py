@@ -294,11 +294,18 @@ def demand_create(
     """A new demand is routed at once and gets its ticket and working-day deadlines from server time."""
     if actor is not None and not _can_intake(actor, place_unit):
         raise PermissionDenied(_("您没有权限在“%(unit)s”登记诉求") % {"unit": place_unit.name})
-    if household is not None and actor is not None:
+    if person is not None and household is None:
+        household = person.household
+    if household is not None:
         place_unit = household.grid or household.village
+        if actor is not None and not _can_intake(actor, place_unit):
+            raise PermissionDenied(_("您没有权限在“%(unit)s”登记诉求") % {"unit": place_unit.name})
     county = county_of(place_unit)
     if category.county_id != county.pk:
         raise ValidationError({"category": _("这个类别不属于本县")})
+    if person is not None and not phone and person.phone_cipher:
+        # Collect once: the registry already holds the resident's phone; it stays encrypted and masked here too.
+        phone = crypto.decrypt(person.phone_cipher, context="person.phone")
     phone = normalize_phone(phone)
     now = timezone.now()
     owner = route(
@@ -313,7 +320,7 @@ def demand_create(
         county=county,
         place_unit=place_unit,
         scope_path=place_unit.path,
-        place=(place or household.address if household else place).strip() or place_unit.name,
+        place=(place or (household.address if household else "")).strip() or place_unit.name,
         latitude=latitude if latitude is not None else place_unit.latitude,
         longitude=longitude if longitude is not None else place_unit.longitude,
         resident_name=(resident_name or "").strip(),

@@ -22,6 +22,7 @@ from demands.forms import (
     VerdictForm,
 )
 from demands.models import Demand
+from registry import selectors as registry_selectors
 from territory.models import AdminUnit, Department
 from territory.selectors import unit_list
 
@@ -57,12 +58,23 @@ def demand_list(request):
 def demand_create(request):
     villages = _villages(request.user)
     categories = list(selectors.categories_for(request.user))
+    person = None
+    person_id = request.POST.get("person") or request.GET.get("person")
+    if person_id and request.user.has_perm("registry.view_person"):
+        person = registry_selectors.person_get(user=request.user, pk=person_id)
+    initial = {"source_visit_id": request.GET.get("visit"), "person": person.pk if person else None}
+    if person is not None:
+        initial |= {
+            "resident_name": person.name,
+            "place_unit": person.household.village_id,
+            "place": person.household.address,
+        }
     form = IntakeForm(
         request.POST or None,
         request.FILES or None,
         villages=villages,
         categories=categories,
-        initial={"source_visit_id": request.GET.get("visit")},
+        initial=initial,
     )
     suggestion = None
     if request.method == "POST" and form.is_valid():
@@ -89,6 +101,7 @@ def demand_create(request):
                     concerns_county_project=data["concerns_county_project"],
                     amount=data["amount"],
                     source_visit_id=data["source_visit_id"],
+                    person=person,
                 )
                 if data.get("file"):
                     services.attachment_add(actor=request.user, demand=demand, upload=data["file"])
@@ -107,7 +120,7 @@ def demand_create(request):
                     },
                 )
                 return redirect("demands:detail", pk=demand.pk)
-    return render(request, "demands/create.html", {"form": form, "suggestion": suggestion})
+    return render(request, "demands/create.html", {"form": form, "suggestion": suggestion, "person": person})
 
 
 @login_required

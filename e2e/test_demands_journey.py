@@ -35,7 +35,9 @@ def test_resident_submits_on_a_phone_and_gets_a_ticket(live_server, phone, count
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_village_official_records_county_handler_resolves_resident_reopens(live_server, phone, desktop, county):
+def test_village_official_records_county_handler_resolves_resident_reopens(
+    live_server, phone, desktop, county
+):
     # A village official records a demand during a visit; it is routed to the county civil affairs bureau.
     login(phone, live_server.url, "zhang", PASSWORD)
     phone.goto(f"{live_server.url}/work/demands/new/")

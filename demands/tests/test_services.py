@@ -224,3 +224,35 @@ def test_open311_key_is_stored_only_as_a_hash(db):
     client, key = services.open311_client_issue(actor=None, name="市民通")
     assert key not in client.key_hash and services.open311_client_authenticate(key=key) == client
     assert services.open311_client_authenticate(key="wrong") is None
+
+
+def test_a_registry_person_brings_place_and_phone_so_nobody_asks_twice(setup, tree, village_official):
+    from core.testing import make_household, make_person
+
+    household = make_household(tree.village_a1, address="甲一村三组5号")
+    person = make_person(household, "刘桂芝", phone="13900007777")
+    demand = services.demand_create(
+        actor=village_official,
+        resident_name=person.name,
+        text="想申请低保",
+        place_unit=tree.village_a1,
+        category=setup["welfare"],
+        person=person,
+    )
+    assert demand.household == household and demand.place == "甲一村三组5号"
+    assert demand.phone_masked == "139****7777"
+
+
+def test_village_official_cannot_record_for_a_household_elsewhere(setup, tree, village_official):
+    from core.testing import make_household
+
+    household = make_household(tree.village_b1, address="乙一村一组")
+    with pytest.raises(PermissionDenied):
+        services.demand_create(
+            actor=village_official,
+            resident_name="x",
+            text="路灯",
+            place_unit=tree.village_a1,
+            category=setup["road"],
+            household=household,
+        )
