@@ -13,6 +13,7 @@ import os
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _setup(db: str) -> None:
-    work = Path("/tmp") / f"demands-bench-{os.getpid()}.sqlite3"
+    work = Path(tempfile.gettempdir()) / f"demands-bench-{os.getpid()}.sqlite3"
     shutil.copyfile(db, work)
     os.environ["DATABASE_URL"] = f"sqlite:///{work}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -56,7 +57,9 @@ def _time_pages(client, urls: dict, rounds: int) -> dict:
 
 
 def main() -> None:
-    db = sys.argv[1] if len(sys.argv) > 1 else "/tmp/demands-county.sqlite3"
+    if len(sys.argv) < 2:
+        sys.exit("usage: bench/demands_sweep.py PATH/TO/county.sqlite3")
+    db = sys.argv[1]
     rounds = int(os.environ.get("ROUNDS", "30"))
     _setup(db)
     from django.db.models import Q
