@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
 from demands import services
 from demands.models import AuthorityRule, CalendarDay, Category, Demand, Open311Client, WorkingCalendar
@@ -41,7 +42,7 @@ class Open311ClientAdmin(admin.ModelAdmin):
         client, key = services.open311_client_issue(actor=request.user, name=obj.name)
         obj.pk = client.pk
         obj.key_hash, obj.prefix = client.key_hash, client.prefix
-        messages.warning(request, f"API key（只显示这一次）：{key}")
+        messages.warning(request, _("API key（只显示这一次）：%(key)s") % {"key": key})
 
 
 @admin.register(Demand)

@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from territory.models import AdminUnit, Department, Staff
 
 
+# Office names are data in the county's own language ("县民政局"), not UI text: never translated.
+COUNTY_PREFIX = "县"
+
+
 class Level(models.TextChoices):
     VILLAGE = "village", _("村/社区")
     TOWNSHIP = "township", _("乡镇")
@@ -271,7 +275,7 @@ class Demand(models.Model):
     def owner_label(self) -> str:
         """The owner as an office, never a person: 县民政局 / 甲镇社会事务办 / 甲一村."""
         if self.owner_department_id:
-            prefix = _("县") if self.owner_level == Level.COUNTY else self.owner_unit.name
+            prefix = COUNTY_PREFIX if self.owner_level == Level.COUNTY else self.owner_unit.name
             return f"{prefix}{self.owner_department.name}"
         return self.owner_unit.name
 

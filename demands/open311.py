@@ -16,6 +16,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -25,28 +26,32 @@ from territory.models import AdminUnit
 
 MAX_RECORDS = 1000
 DEFAULT_DAYS = 90
-ATTRIBUTES = [
-    {
-        "variable": True,
-        "code": "concerns_county_project",
-        "datatype": "singlevaluelist",
-        "required": False,
-        "datatype_description": "",
-        "order": 1,
-        "description": "是否涉及县级项目（如征地、工程）",
-        "values": [{"key": "true", "name": "是"}, {"key": "false", "name": "否"}],
-    },
-    {
-        "variable": True,
-        "code": "amount",
-        "datatype": "number",
-        "required": False,
-        "datatype_description": "涉及金额（元）",
-        "order": 2,
-        "description": "涉及金额（元）",
-        "values": [],
-    },
-]
+
+
+def _attributes() -> list[dict]:
+    """The service definition's attributes: the routing conditions of the authority matrix."""
+    return [
+        {
+            "variable": True,
+            "code": "concerns_county_project",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": "",
+            "order": 1,
+            "description": _("是否涉及县级项目（如征地、工程）"),
+            "values": [{"key": "true", "name": _("是")}, {"key": "false", "name": _("否")}],
+        },
+        {
+            "variable": True,
+            "code": "amount",
+            "datatype": "number",
+            "required": False,
+            "datatype_description": _("涉及金额（元）"),
+            "order": 2,
+            "description": _("涉及金额（元）"),
+            "values": [],
+        },
+    ]
 
 
 class Open311Error(Exception):
@@ -173,7 +178,7 @@ def service_definition(request, fmt: str, code: str):
     category = _categories().filter(code=code).first()
     if category is None:
         raise Open311Error(404, f"service_code {code} not found")
-    data = {"service_code": category.code, "attributes": ATTRIBUTES}
+    data = {"service_code": category.code, "attributes": _attributes()}
     return _respond(fmt, data, "service_definition", None)
 
 
@@ -292,7 +297,7 @@ def _create(request, fmt: str) -> HttpResponse:
             amount = Decimal(p["attribute[amount]"])
         except InvalidOperation:
             raise Open311Error(400, "attribute[amount] must be a number") from None
-    name = f"{p.get('last_name', '')}{p.get('first_name', '')}".strip() or "匿名"
+    name = f"{p.get('last_name', '')}{p.get('first_name', '')}".strip() or _("匿名")
     try:
         demand = services.demand_create(
             actor=None,
@@ -317,7 +322,8 @@ def _create(request, fmt: str) -> HttpResponse:
         {
             "service_request_id": demand.ticket,
             "token": demand.open311_token,
-            "service_notice": f"由{demand.owner_label}办理，{services.fmt_date(demand.resolve_due)}前答复",
+            "service_notice": _("由%(owner)s办理，%(date)s前答复")
+            % {"owner": demand.owner_label, "date": services.fmt_date(demand.resolve_due)},
             "account_id": None,
         }
     ]

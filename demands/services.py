@@ -26,6 +26,7 @@ from demands.models import (
     Attachment,
     AuthorityRule,
     CalendarDay,
+    COUNTY_PREFIX,
     Category,
     Demand,
     DemandEvent,
@@ -210,7 +211,7 @@ def _office(actor) -> str:
         return _("系统")
     if actor.department_id:
         dept = actor.department
-        prefix = _("县") if dept.unit.level == AdminUnit.Level.COUNTY else dept.unit.name
+        prefix = COUNTY_PREFIX if dept.unit.level == AdminUnit.Level.COUNTY else dept.unit.name
         return f"{prefix}{dept.name}"
     unit = actor.jurisdictions.order_by("path").first()
     return unit.name if unit else _("工作人员")
