@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from territory.models import AdminUnit, Department, Staff
 
-
 # Office names are data in the county's own language ("县民政局"), not UI text: never translated.
 COUNTY_PREFIX = "县"
 

@@ -23,10 +23,10 @@ import journal
 from core import crypto
 from core.masking import mask_phone
 from demands.models import (
+    COUNTY_PREFIX,
     Attachment,
     AuthorityRule,
     CalendarDay,
-    COUNTY_PREFIX,
     Category,
     Demand,
     DemandEvent,
