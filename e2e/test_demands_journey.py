@@ -36,7 +36,7 @@ def test_resident_submits_on_a_phone_and_gets_a_ticket(live_server, phone, count
 
 
 def test_village_official_records_county_handler_resolves_resident_reopens(
-    live_server, phone, desktop, county
+    live_server, browser, phone, desktop, county
 ):
     # A village official records a demand during a visit; it is routed to the county civil affairs bureau.
     login(phone, live_server.url, "zhang", PASSWORD)
@@ -65,7 +65,16 @@ def test_village_official_records_county_handler_resolves_resident_reopens(
     assert desktop.get_by_text("已答复，等待群众评价").is_visible()
     screenshot(desktop, "demands-answered-desktop")
 
-    # The resident checks the status on the portal and says it is not resolved: it reopens.
+    # The resident, on their own phone, checks the status on the portal and says it is not resolved: it reopens.
+    resident_context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
+    phone = resident_context.new_page()
+    phone.set_default_timeout(15_000)
     phone.goto(f"{live_server.url}/service/status/")
     phone.fill("#id_ticket", demand.ticket)
     phone.fill("#id_last4", "4321")
@@ -81,6 +90,7 @@ def test_village_official_records_county_handler_resolves_resident_reopens(
     assert demand.status == "processing" and demand.reopen_count == 1
     assert phone.get_by_text("重新办理").first.is_visible()
     screenshot(phone, "demands-reopened-phone")
+    resident_context.close()
 
     # The dashboard shows the rates.
     desktop.goto(f"{live_server.url}/work/demands/dashboard/")
