@@ -256,3 +256,17 @@ def test_village_official_cannot_record_for_a_household_elsewhere(setup, tree, v
             category=setup["road"],
             household=household,
         )
+
+
+def test_the_sweep_runs_as_a_command_and_as_a_background_task(setup, tree):
+    from django.core.management import call_command
+
+    from demands.tasks import deadline_sweep_task
+
+    demand = make_demand(tree, setup)
+    Demand.objects.filter(pk=demand.pk).update(accept_due=timezone.now() - timedelta(minutes=5))
+    result = deadline_sweep_task.enqueue()
+    assert result.return_value == {"reminded": 0, "escalated": 1}
+    call_command("demands_sweep")
+    demand.refresh_from_db()
+    assert demand.accept_breached and demand.escalated_to == tree.town_a

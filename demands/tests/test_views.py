@@ -37,11 +37,13 @@ def test_suggest_endpoint_names_the_category(client, setup, village_official):
     assert "道路路灯" in r.content.decode()
 
 
-def test_list_query_count_is_pinned(client, setup, tree, village_official, django_assert_max_num_queries):
+def test_list_query_count_is_pinned(client, setup, tree, village_official, django_assert_num_queries):
     for i in range(12):
         make_demand(tree, setup, text=f"路灯{i}")
     client.force_login(village_official)
-    with django_assert_max_num_queries(12):
+    with django_assert_num_queries(
+        10
+    ):  # session, user, perms, jurisdiction, count, page, nav, panels: not per row
         r = client.get(reverse("demands:list"))
     assert r.status_code == 200 and r.content.decode().count("demands/") >= 12
 
