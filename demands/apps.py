@@ -16,6 +16,12 @@ class DemandsConfig(AppConfig):
         intake = view | {"demands.add_demand"}
         work = intake | {"demands.work_demand"}
         dashboard = {"demands.view_demand_dashboard"}
+        # The county's own configuration (categories and keywords, authority matrix, calendar, Open311 keys).
+        configure = {
+            f"demands.{verb}_{model}"
+            for verb in ("view", "add", "change", "delete")
+            for model in ("category", "authorityrule", "workingcalendar", "calendarday", "open311client")
+        }
         extend_role_permissions(
             {
                 Role.VILLAGE_OFFICIAL: work,
@@ -23,9 +29,7 @@ class DemandsConfig(AppConfig):
                 Role.TOWNSHIP_LEADER: work | dashboard,
                 Role.COUNTY_HANDLER: work | dashboard,
                 Role.COUNTY_SUPERVISOR: view | dashboard,
-                Role.ADMINISTRATOR: work
-                | dashboard
-                | {"demands.change_category", "demands.add_open311client"},
+                Role.ADMINISTRATOR: work | dashboard | configure,
             }
         )
         register_nav(NavItem(_("诉求"), "demands:list", perm="demands.view_demand", order=30))
