@@ -24,8 +24,8 @@ class DemandsConfig(AppConfig):
         }
         extend_role_permissions(
             {
-                Role.VILLAGE_OFFICIAL: work,
-                Role.TOWNSHIP_CADRE: work,
+                Role.VILLAGE_OFFICIAL: work | dashboard,
+                Role.TOWNSHIP_CADRE: work | dashboard,
                 Role.TOWNSHIP_LEADER: work | dashboard,
                 Role.COUNTY_HANDLER: work | dashboard,
                 Role.COUNTY_SUPERVISOR: view | dashboard,
