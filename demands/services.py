@@ -297,9 +297,12 @@ def demand_create(
         raise PermissionDenied(_("您没有权限在“%(unit)s”登记诉求") % {"unit": place_unit.name})
     if person is not None and household is None:
         household = person.household
+    scope_path = place_unit.path
     if household is not None:
-        place_unit = household.grid or household.village
-        if actor is not None and not _can_intake(actor, place_unit):
+        # The household decides the place; its grid (if any) keeps the demand visible to the grid official.
+        place_unit = household.village
+        scope_path = household.scope_path
+        if actor is not None and not _can_intake(actor, household.grid or household.village):
             raise PermissionDenied(_("您没有权限在“%(unit)s”登记诉求") % {"unit": place_unit.name})
     county = county_of(place_unit)
     if category.county_id != county.pk:
@@ -320,7 +323,7 @@ def demand_create(
         ticket=_new_ticket(now),
         county=county,
         place_unit=place_unit,
-        scope_path=place_unit.path,
+        scope_path=scope_path,
         place=(place or (household.address if household else "")).strip() or place_unit.name,
         latitude=latitude if latitude is not None else place_unit.latitude,
         longitude=longitude if longitude is not None else place_unit.longitude,

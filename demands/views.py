@@ -38,7 +38,11 @@ def _errors_to_form(form, exc: ValidationError) -> None:
 
 
 def _villages(user):
-    return list(unit_list(user=user, level=AdminUnit.Level.VILLAGE))
+    """Villages (and, for a grid official, their grids) where the user may record a demand."""
+    levels = [AdminUnit.Level.VILLAGE]
+    if user.jurisdictions.filter(level=AdminUnit.Level.GRID).exists():
+        levels.append(AdminUnit.Level.GRID)
+    return list(unit_list(user=user).filter(level__in=levels))
 
 
 @login_required

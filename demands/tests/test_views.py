@@ -155,3 +155,14 @@ def test_attachment_download_only_in_scope(client, setup, tree, village_official
     client.force_login(village_official)
     r = client.get(reverse("demands:attachment_download", args=[demand.pk, att.pk]))
     assert r.status_code == 200 and "attachment" in r["Content-Disposition"]
+
+
+def test_grid_official_records_a_demand_in_their_grid(client, setup, tree, grid_official):
+    client.force_login(grid_official)
+    r = client.post(
+        reverse("demands:create"),
+        {"resident_name": "赵婶", "text": "路灯坏了", "place_unit": tree.grid_a1.pk, "channel": "visit"},
+    )
+    assert r.status_code == 302
+    demand = Demand.objects.get()
+    assert demand.owner_unit == tree.village_a1 and demand.scope_path == tree.grid_a1.path
