@@ -304,7 +304,7 @@ def attachment_download(request, pk: int, attachment_pk: int):
 @login_required
 @permission_required("demands.view_demand_dashboard", raise_exception=True)
 def dashboard(request):
-    data = selectors.dashboard(user=request.user)
+    data = selectors.dashboard_cached(user=request.user)
     return render(request, "demands/dashboard.html", data | {"charts": _charts(data)})
 
 
