@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from demands import text as demand_text
 from demands.models import Attachment, Category, Demand, DemandEvent
@@ -256,12 +257,22 @@ def dashboard(*, user, since=None) -> dict:
         .annotate(**_counts(now))
         .order_by()
     )
-    units = {
-        pk: (code, name)
-        for pk, code, name in AdminUnit.objects.filter(
-            pk__in={g["owner_unit_id"] for g in groups}
-        ).values_list("pk", "code", "name")
+    owner_units = {
+        u.pk: u
+        for u in AdminUnit.objects.filter(pk__in={g["owner_unit_id"] for g in groups}).select_related(
+            "parent", "parent__parent"
+        )
     }
+    # A county-wide viewer gets one row per township (its villages rolled in), not three hundred villages.
+    county_wide = any(p.count("/") <= 2 for p in jurisdiction_paths(user))
+
+    def unit_key(unit: AdminUnit) -> tuple[str, str]:
+        if county_wide and unit.level in (AdminUnit.Level.VILLAGE, AdminUnit.Level.GRID) and unit.parent_id:
+            town = unit.parent if unit.level == AdminUnit.Level.VILLAGE else unit.parent.parent
+            return (town.code + "-villages", _("%(town)s各村") % {"town": town.name})
+        return (unit.code, unit.name)
+
+    units = {pk: unit_key(u) for pk, u in owner_units.items()}
     departments = {
         d.pk: (d.unit.code, d.name, f"{d.unit.name}{d.name}")
         for d in Department.objects.filter(pk__in={g["owner_department_id"] for g in groups}).select_related(

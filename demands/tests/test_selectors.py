@@ -63,3 +63,11 @@ def test_public_lookup_needs_the_right_last_four_digits(setup, tree):
     assert selectors.public_lookup(ticket=demand.ticket, last4="4321") == demand
     assert selectors.public_lookup(ticket=demand.ticket, last4="1234") is None
     assert selectors.public_lookup(ticket="nope", last4="4321") is None
+
+
+def test_county_wide_dashboard_rolls_villages_up_to_their_township(setup, tree, county_supervisor):
+    make_demand(tree, setup, place_unit=tree.village_a1)
+    make_demand(tree, setup, place_unit=tree.village_a2)
+    make_demand(tree, setup, category="welfare", text="申请低保")
+    labels = [r.label for r in selectors.dashboard(user=county_supervisor)["by_unit"]]
+    assert labels == ["测试县", "甲镇各村"]
