@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -33,20 +34,24 @@ def demand_scope(user) -> QuerySet[Demand]:
 
 
 def _subtree_q(user, field: str) -> Q:
-    """scope_q(user, field) written as index ranges: the same rows, but SQLite and PostgreSQL can use the
-    path indexes (a LIKE 'prefix%' cannot use them there). Paths are digits and '/', each ending in '/',
-    so "starts with P" is exactly P <= path < P[:-1] + '0' ('0' follows '/' in ASCII)."""
+    """scope_q(user, field), plus (on SQLite) an index range with the same meaning.
+
+    SQLite cannot use an index for LIKE 'prefix%' (LIKE is case-insensitive there); it can for a range.
+    Paths are digits and '/', each ending in '/', so under SQLite's binary collation "starts with P" is
+    exactly P <= path < P[:-1] + '0'. The startswith stays as well, so the range only ever narrows what
+    territory's rule allows. PostgreSQL collations may order '/' differently: there only startswith is used.
+    """
+    q = scope_q(user, field)
     paths = jurisdiction_paths(user)
-    if not paths:
-        return scope_q(user, field)  # deny by default, exactly as territory decides
-    q = Q()
-    for path in paths:
-        if path.count("/") <= 2:
-            # A whole county is most of the table: a sequential scan beats walking the index.
-            q |= Q(**{f"{field}__startswith": path})
-        else:
-            q |= Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
-    return q
+    if not paths or connection.vendor != "sqlite":
+        return q
+    narrow = [p for p in paths if p.count("/") > 2]  # a whole county is most of the table: scan it
+    if len(narrow) != len(paths):
+        return q
+    ranges = Q()
+    for path in narrow:
+        ranges |= Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
+    return q & ranges
 
 
 def demand_list(*, user, filters: dict | None = None) -> QuerySet[Demand]:
