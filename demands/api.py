@@ -100,7 +100,8 @@ class DemandIn(Schema):
 
 
 class TransferIn(Schema):
-    to_department: int
+    to_department: int | None = None
+    to_unit: int | None = None
     reason: str
 
 
@@ -169,21 +170,29 @@ def accept_demand(request, demand_id: int):
 @router.post("/demands/{demand_id}/transfer", response=DemandOut, summary="转办（须写理由；两次后交协调）")
 def transfer_demand(request, demand_id: int, payload: TransferIn):
     demand = selectors.demand_get(user=request.auth, pk=demand_id)
-    target = (
-        Department.objects.filter(
-            Q(unit=demand.county) | Q(unit__parent=demand.county), pk=payload.to_department
+    target: dict = {}
+    if payload.to_department is not None:
+        department = (
+            Department.objects.filter(
+                Q(unit=demand.county) | Q(unit__parent=demand.county), pk=payload.to_department
+            )
+            .select_related("unit")
+            .first()
         )
-        .select_related("unit")
-        .first()
-    )
-    if target is None:
-        raise Http404
+        if department is None:
+            raise Http404
+        target["to_department"] = department
+    elif payload.to_unit is not None:
+        unit = AdminUnit.objects.filter(path__startswith=demand.county.path, pk=payload.to_unit).first()
+        if unit is None:
+            raise Http404
+        target["to_unit"] = unit
     return _call(
         services.demand_transfer,
         actor=request.auth,
         demand=demand,
         reason=payload.reason,
-        to_department=target,
+        **target,
     )
 
 

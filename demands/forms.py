@@ -42,12 +42,17 @@ class IntakeForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    to_department = forms.TypedChoiceField(label=_("转给"), coerce=int)
+    """Transfer to a department (县直部门, 乡镇办) or straight to a township or village."""
+
+    to = forms.ChoiceField(label=_("转给"))
     reason = forms.CharField(label=_("转办理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, departments=(), **kwargs):
+    def __init__(self, *args, departments=(), units=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_department"].choices = [(d.pk, f"{d.unit.name}{d.name}") for d in departments]
+        self.fields["to"].choices = [
+            (_("部门"), [(f"d{d.pk}", f"{d.unit.name}{d.name}") for d in departments]),
+            (_("乡镇、村"), [(f"u{u.pk}", u.name) for u in units]),
+        ]
 
 
 class AnswerForm(forms.Form):

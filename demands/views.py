@@ -141,20 +141,13 @@ def suggest(request):
 def demand_detail(request, pk: int):
     demand = selectors.demand_get(user=request.user, pk=pk)
     can_work = services.can_work(request.user, demand)
-    departments = (
-        Department.objects.filter(Q(unit=demand.county) | Q(unit__parent=demand.county))
-        .exclude(pk=demand.owner_department_id or 0)
-        .select_related("unit")
-        .order_by("unit__code", "name")
-        if can_work
-        else []
-    )
+    departments, units = _transfer_targets(demand) if can_work else ([], [])
     context = {
         "demand": demand,
         "events": selectors.event_list(demand=demand),
         "attachments": list(demand.attachments.all()),
         "can_work": can_work,
-        "transfer_form": TransferForm(departments=departments),
+        "transfer_form": TransferForm(departments=departments, units=units),
         "answer_form": AnswerForm(),
         "verdict_form": VerdictForm(initial={"channel": "visit"}),
         "reason_form": ReasonForm(),
@@ -195,17 +188,33 @@ def demand_accept(request, pk: int):
 @require_POST
 def demand_transfer(request, pk: int):
     def run(demand):
-        departments = Department.objects.filter(Q(unit=demand.county) | Q(unit__parent=demand.county))
-        form = TransferForm(request.POST, departments=departments.select_related("unit"))
+        departments, units = _transfer_targets(demand)
+        form = TransferForm(request.POST, departments=departments, units=units)
         if not form.is_valid():
             raise ValidationError(_("请选择转给谁，并写明理由"))
-        target = departments.get(pk=form.cleaned_data["to_department"])
+        choice = form.cleaned_data["to"]
+        target = {"to_department": departments.get(pk=choice[1:])} if choice[0] == "d" else {}
+        if choice[0] == "u":
+            target = {"to_unit": units.get(pk=choice[1:])}
         services.demand_transfer(
-            actor=request.user, demand=demand, reason=form.cleaned_data["reason"], to_department=target
+            actor=request.user, demand=demand, reason=form.cleaned_data["reason"], **target
         )
         messages.success(request, _("已转办，现由%(owner)s办理") % {"owner": demand.owner_label})
 
     return _act(request, pk, run)
+
+
+def _transfer_targets(demand):
+    """Departments of the demand's county and its townships, and its townships and villages."""
+    departments = (
+        Department.objects.filter(Q(unit=demand.county) | Q(unit__parent=demand.county))
+        .select_related("unit")
+        .order_by("unit__code", "name")
+    )
+    units = AdminUnit.objects.filter(
+        path__startswith=demand.county.path, level__in=[AdminUnit.Level.TOWNSHIP, AdminUnit.Level.VILLAGE]
+    ).order_by("code")
+    return departments, units
 
 
 @login_required

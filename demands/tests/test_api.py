@@ -43,3 +43,15 @@ def test_api_transfer_and_answer(client, setup, tree, land_handler):
         **h,
     )
     assert r.status_code == 200 and r.json()["status"] == "answered"
+
+
+def test_api_transfers_to_a_unit(client, setup, tree, civil_handler):
+    demand = make_demand(tree, setup, category="welfare", text="申请低保")
+    r = client.post(
+        f"/api/v1/demands/demands/{demand.pk}/transfer",
+        {"to_unit": tree.town_a.pk, "reason": "先由镇里核实"},
+        content_type="application/json",
+        **_auth(civil_handler),
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["owner"] == "甲镇" and r.json()["owner_level"] == "township"

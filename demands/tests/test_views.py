@@ -166,3 +166,19 @@ def test_grid_official_records_a_demand_in_their_grid(client, setup, tree, grid_
     assert r.status_code == 302
     demand = Demand.objects.get()
     assert demand.owner_unit == tree.village_a1 and demand.scope_path == tree.grid_a1.path
+
+
+def test_a_county_department_transfers_a_misrouted_demand_back_to_the_village(
+    client, setup, tree, civil_handler
+):
+    demand = make_demand(tree, setup, category="welfare", text="其实是路灯的事")
+    client.force_login(civil_handler)
+    page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
+    assert f'value="u{tree.village_a1.pk}"' in page
+    client.post(
+        reverse("demands:transfer", args=[demand.pk]),
+        {"to": f"u{tree.village_a1.pk}", "reason": "属村里的路灯"},
+    )
+    demand.refresh_from_db()
+    assert demand.owner_unit == tree.village_a1 and demand.owner_department is None and demand.transfers == 1
+    assert demand.owner_label == "甲一村"
