@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.http import Http404
 
 from demands import selectors, services
 from demands.tests.factories import make_demand
@@ -11,7 +12,7 @@ def test_a_department_handler_sees_only_demands_routed_to_their_department(setup
     road = make_demand(tree, setup)
     land = make_demand(tree, setup, category="land", concerns_county_project=True)
     assert list(selectors.demand_list(user=civil_handler)) == [welfare]
-    with pytest.raises(Exception):  # noqa: B017 - Http404
+    with pytest.raises(Http404):
         selectors.demand_get(user=civil_handler, pk=road.pk)
     assert land not in selectors.demand_list(user=civil_handler)
 
