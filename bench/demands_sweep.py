@@ -9,6 +9,7 @@ Then:
 The sweep changes data, so it runs on a copy of the database file. Prints medians and p95s.
 """
 
+import atexit
 import os
 import shutil
 import statistics
@@ -25,6 +26,9 @@ sys.path.insert(0, str(ROOT))
 def _setup(db: str) -> None:
     work = Path(tempfile.gettempdir()) / f"demands-bench-{os.getpid()}.sqlite3"
     shutil.copyfile(db, work)
+    atexit.register(
+        lambda: [Path(f"{work}{suffix}").unlink(missing_ok=True) for suffix in ("", "-wal", "-shm")]
+    )
     os.environ["DATABASE_URL"] = f"sqlite:///{work}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     import django
