@@ -1,0 +1,336 @@
+import hashlib
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from territory.models import AdminUnit, Department, Staff
+
+# Office names are data in the county's own language ("县民政局"), not UI text: never translated.
+COUNTY_PREFIX = "县"
+
+
+class Level(models.TextChoices):
+    VILLAGE = "village", _("村/社区")
+    TOWNSHIP = "township", _("乡镇")
+    COUNTY = "county", _("县")
+
+
+class Category(models.Model):
+    """A kind of demand a county handles, with its clock (working days) and the keywords that suggest it."""
+
+    county = models.ForeignKey(
+        AdminUnit, verbose_name=_("所属县"), on_delete=models.PROTECT, related_name="demand_categories"
+    )
+    code = models.SlugField(_("代码"), max_length=40)
+    name = models.CharField(_("名称"), max_length=50)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    keywords = models.TextField(
+        _("关键词"), blank=True, help_text=_("用空格或逗号分隔，录入诉求时据此推荐类别")
+    )
+    accept_days = models.PositiveSmallIntegerField(_("受理时限（工作日）"), default=1)
+    resolve_days = models.PositiveSmallIntegerField(_("办结时限（工作日）"), default=15)
+    active = models.BooleanField(_("启用"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("诉求类别")
+        verbose_name_plural = _("诉求类别")
+        ordering = ["sort_order", "code"]
+        constraints = [models.UniqueConstraint(fields=["county", "code"], name="demand_category_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def keyword_list(self) -> list[str]:
+        return [k for k in self.keywords.replace("，", " ").replace(",", " ").replace("、", " ").split() if k]
+
+
+class AuthorityRule(models.Model):
+    """Category (plus optional conditions) → the level and department with authority; first match by priority wins."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("类别"), on_delete=models.CASCADE, related_name="rules"
+    )
+    priority = models.PositiveSmallIntegerField(_("优先级"), default=100, help_text=_("数字小的先匹配"))
+    concerns_county_project = models.BooleanField(
+        _("涉及县级项目"), null=True, blank=True, help_text=_("留空表示不限")
+    )
+    amount_above = models.DecimalField(
+        _("金额超过（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    level = models.CharField(_("办理层级"), max_length=10, choices=Level.choices)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("承办部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_("乡镇层级按同一部门代码找到所在乡镇的部门"),
+    )
+
+    class Meta:
+        verbose_name = _("权责规则")
+        verbose_name_plural = _("权责规则")
+        ordering = ["category", "priority", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.get_level_display()} {self.department or ''}".strip()
+
+
+class WorkingCalendar(models.Model):
+    """A county's working calendar: weekends off, except the listed holidays and adjusted working weekends."""
+
+    county = models.OneToOneField(
+        AdminUnit, verbose_name=_("所属县"), on_delete=models.PROTECT, related_name="working_calendar"
+    )
+    name = models.CharField(_("名称"), max_length=100)
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarDay(models.Model):
+    """One exception to Monday–Friday: a public holiday, or a weekend day that is worked (调休上班)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("放假")
+        WORKDAY = "workday", _("调休上班")
+
+    calendar = models.ForeignKey(
+        WorkingCalendar, verbose_name=_("工作日历"), on_delete=models.CASCADE, related_name="days"
+    )
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    note = models.CharField(_("说明"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("放假与调休")
+        verbose_name_plural = _("放假与调休")
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="calendar_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class Open311Client(models.Model):
+    """A client application allowed to post Open311 requests; only the SHA-256 of its key is stored."""
+
+    name = models.CharField(_("应用名称"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Open311 接入应用")
+        verbose_name_plural = _("Open311 接入应用")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Demand(models.Model):
+    """A resident's demand: owned by exactly one unit (and department) at a time, on a working-day clock."""
+
+    class Channel(models.TextChoices):
+        VISIT = "visit", _("走访")
+        OFFICE = "office", _("来访")
+        PORTAL = "portal", _("网上")
+        HOTLINE = "hotline", _("热线")
+        API = "api", _("接口")
+        OPEN311 = "open311", _("Open311")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待受理")
+        PROCESSING = "processing", _("办理中")
+        ANSWERED = "answered", _("已答复，待评价")
+        CLOSED = "closed", _("已办结")
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", _("已解决")
+        PARTLY = "partly", _("部分解决")
+        UNRESOLVABLE = "unresolvable", _("无法解决")
+        DUPLICATE = "duplicate", _("重复诉求")
+        WITHDRAWN = "withdrawn", _("撤回")
+
+    ticket = models.CharField(_("受理编号"), max_length=20, unique=True, editable=False)
+    county = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+", editable=False)
+    place_unit = models.ForeignKey(
+        AdminUnit, verbose_name=_("所在村/社区"), on_delete=models.PROTECT, related_name="demands_here"
+    )
+    scope_path = models.CharField(max_length=255, db_index=True, editable=False)
+    place = models.CharField(_("地点"), max_length=200)
+    latitude = models.FloatField(_("纬度"), null=True, blank=True)
+    longitude = models.FloatField(_("经度"), null=True, blank=True)
+    resident_name = models.CharField(_("反映人"), max_length=50)
+    phone_cipher = models.TextField(blank=True, editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("登记人员"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    household = models.ForeignKey(
+        "registry.Household", verbose_name=_("登记户"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    text = models.TextField(_("诉求内容"))
+    category = models.ForeignKey(Category, verbose_name=_("类别"), on_delete=models.PROTECT)
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    concerns_county_project = models.BooleanField(_("涉及县级项目"), default=False)
+    amount = models.DecimalField(_("涉及金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    source_visit_id = models.PositiveBigIntegerField(_("来自走访"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    api_client = models.ForeignKey(
+        Open311Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="demands"
+    )
+    open311_token = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
+
+    owner_level = models.CharField(_("办理层级"), max_length=10, choices=Level.choices)
+    owner_unit = models.ForeignKey(
+        AdminUnit, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="demands_owned"
+    )
+    owner_department = models.ForeignKey(
+        Department,
+        verbose_name=_("承办部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="demands",
+    )
+    owner_path = models.CharField(max_length=255, db_index=True, editable=False)
+    with_coordinator = models.BooleanField(_("转协调"), default=False)
+    transfers = models.PositiveSmallIntegerField(_("转办次数"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    outcome = models.CharField(_("办理结果"), max_length=14, choices=Outcome.choices, blank=True)
+    answer = models.TextField(_("答复内容"), blank=True)
+    policy = models.CharField(_("政策依据"), max_length=200, blank=True)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("合并到"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    created_at = models.DateTimeField(_("提交时间"), db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"))
+    accept_due = models.DateTimeField(_("受理期限"))
+    resolve_due = models.DateTimeField(_("答复期限"))
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    hours_to_answer = models.FloatField(_("答复用时（小时）"), null=True, blank=True, editable=False)
+    accepted_on_time = models.BooleanField(null=True, editable=False)
+    accept_reminded = models.BooleanField(default=False, editable=False)
+    resolve_reminded = models.BooleanField(default=False, editable=False)
+    accept_breached = models.BooleanField(_("受理超期"), default=False)
+    resolve_breached = models.BooleanField(_("办理超期"), default=False)
+    escalated_to = models.ForeignKey(
+        AdminUnit,
+        verbose_name=_("升级督办至"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+
+    verdict_resolved = models.BooleanField(_("群众认为已解决"), null=True, blank=True)
+    verdict_satisfied = models.BooleanField(_("群众满意"), null=True, blank=True)
+    verdict_channel = models.CharField(_("评价方式"), max_length=10, blank=True)
+    verdict_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("群众诉求")
+        verbose_name_plural = _("群众诉求")
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("work_demand", _("办理诉求（受理、转办、答复）")),
+            ("view_demand_dashboard", _("查看诉求统计")),
+        ]
+        indexes = [
+            models.Index(fields=["status", "accept_due"], name="demand_status_accept_due"),
+            models.Index(fields=["status", "resolve_due"], name="demand_status_resolve_due"),
+            models.Index(fields=["owner_department", "status"], name="demand_dept_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.ticket
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.PROCESSING)
+
+    @property
+    def owner_label(self) -> str:
+        """The owner as an office, never a person: 县民政局 / 甲镇社会事务办 / 甲一村."""
+        if self.owner_department_id:
+            prefix = COUNTY_PREFIX if self.owner_level == Level.COUNTY else self.owner_unit.name
+            return f"{prefix}{self.owner_department.name}"
+        return self.owner_unit.name
+
+
+class DemandEvent(models.Model):
+    """One step in a demand's history, shown to staff and (with offices instead of names) to the resident."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("登记")
+        ROUTED = "routed", _("派发")
+        ACCEPTED = "accepted", _("受理")
+        TRANSFERRED = "transferred", _("转办")
+        COORDINATOR = "coordinator", _("转协调")
+        ANSWERED = "answered", _("答复")
+        VERDICT = "verdict", _("群众评价")
+        REOPENED = "reopened", _("重新办理")
+        CLOSED = "closed", _("办结")
+        MERGED = "merged", _("合并")
+        REMINDED = "reminded", _("到期提醒")
+        ESCALATED = "escalated", _("超期升级")
+        NOTE = "note", _("备注")
+        ATTACHMENT = "attachment", _("附件")
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_office = models.CharField(_("办理单位"), max_length=120, blank=True)
+    text = models.TextField(_("说明"), blank=True)
+    public = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("诉求办理记录")
+        verbose_name_plural = _("诉求办理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.demand} {self.get_kind_display()}"
+
+
+class Attachment(models.Model):
+    """A photo or document kept under PRIVATE_ROOT (never web-served) and handed out as a download."""
+
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="attachments")
+    stored_name = models.CharField(max_length=200, editable=False)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,137 @@
+from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from demands.models import Demand
+
+
+class IntakeForm(forms.Form):
+    """Four required fields: who, what, where, category (suggested from the text)."""
+
+    resident_name = forms.CharField(label=_("反映人"), max_length=50)
+    text = forms.CharField(label=_("反映什么事"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
+    place_unit = forms.TypedChoiceField(label=_("村/社区"), coerce=int)
+    category = forms.TypedChoiceField(label=_("类别"), coerce=int, required=False, empty_value=None)
+    place = forms.CharField(label=_("具体地点"), max_length=200, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    channel = forms.ChoiceField(label=_("渠道"), choices=[], initial=Demand.Channel.OFFICE)
+    concerns_county_project = forms.BooleanField(label=_("涉及县级项目"), required=False)
+    amount = forms.DecimalField(
+        label=_("涉及金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    source_visit_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    person = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    file = forms.FileField(label=_("照片或材料"), required=False)
+
+    def __init__(self, *args, villages=(), categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place_unit"].choices = [
+            (v.pk, f"{v.parent.name if v.parent_id else ''} {v.name}".strip()) for v in villages
+        ]
+        self.fields["category"].choices = [("", _("按内容自动推荐"))] + [(c.pk, c.name) for c in categories]
+        self.fields["channel"].choices = [
+            c for c in Demand.Channel.choices if c[0] in ("visit", "office", "hotline")
+        ]
+        self.fields["text"].widget.attrs.update(
+            {
+                "hx-get": reverse("demands:suggest"),
+                "hx-trigger": "input changed delay:500ms",
+                "hx-target": "#suggestion",
+            }
+        )
+
+
+class TransferForm(forms.Form):
+    """Transfer to a department (县直部门, 乡镇办) or straight to a township or village."""
+
+    to = forms.ChoiceField(label=_("转给"))
+    reason = forms.CharField(label=_("转办理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, departments=(), units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [
+            (_("部门"), [(f"d{d.pk}", f"{d.unit.name}{d.name}") for d in departments]),
+            (_("乡镇、村"), [(f"u{u.pk}", u.name) for u in units]),
+        ]
+
+
+class AnswerForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("办理结果"),
+        choices=[c for c in Demand.Outcome.choices if c[0] in ("resolved", "partly", "unresolvable")],
+        widget=forms.RadioSelect,
+    )
+    answer = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    policy = forms.CharField(label=_("政策依据（无法解决时必填）"), max_length=200, required=False)
+
+
+class VerdictForm(forms.Form):
+    resolved = forms.TypedChoiceField(
+        label=_("问题解决了吗？"),
+        choices=[("1", _("解决了")), ("0", _("没解决"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    satisfied = forms.TypedChoiceField(
+        label=_("对办理满意吗？"),
+        choices=[("1", _("满意")), ("0", _("不满意"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    channel = forms.ChoiceField(
+        label=_("怎么问的"), choices=[("visit", _("走访时询问")), ("callback", _("电话回访"))], required=False
+    )
+    note = forms.CharField(label=_("群众的话"), max_length=500, required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=500)
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(label=_("合并到受理编号"), max_length=20)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("照片或材料"))
+
+
+class DemandFilterForm(forms.Form):
+    q = forms.CharField(label=_("编号或内容"), required=False)
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部")), ("open", _("未办结"))] + list(Demand.Status.choices),
+    )
+    overdue = forms.BooleanField(label=_("只看超期"), required=False)
+
+
+class PublicDemandForm(forms.Form):
+    """The resident's own form on the portal; `website` is a honeypot that people never see."""
+
+    resident_name = forms.CharField(label=_("您的姓名"), max_length=50)
+    phone = forms.CharField(label=_("手机号（查询进度用）"), max_length=20)
+    place_unit = forms.TypedChoiceField(label=_("所在村/社区"), coerce=int)
+    place = forms.CharField(label=_("具体地点"), max_length=200, required=False)
+    text = forms.CharField(
+        label=_("您要反映的事"), widget=forms.Textarea(attrs={"rows": 5}), max_length=2000, min_length=5
+    )
+    website = forms.CharField(required=False, label=_("请勿填写"))
+
+    def __init__(self, *args, villages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place_unit"].choices = [("", _("请选择"))] + [
+            (v.pk, f"{v.parent.name} {v.name}") for v in villages
+        ]
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+
+
+class StatusLookupForm(forms.Form):
+    ticket = forms.CharField(label=_("受理编号"), max_length=20)
+    last4 = forms.CharField(label=_("手机号后四位"), min_length=4, max_length=4)
+
+
+class PublicVerdictForm(StatusLookupForm):
+    resolved = VerdictForm.base_fields["resolved"]
+    satisfied = VerdictForm.base_fields["satisfied"]
+    note = forms.CharField(label=_("还想说的话"), max_length=500, required=False)

@@ -1,0 +1,382 @@
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), in JSON and XML.
+
+Services are the county's demand categories; a service request is a demand (service_request_id is
+its ticket number). POST needs an api_key issued per client application. Public GETs never carry
+personal data; the free-text description and exact address are returned only to the client that
+submitted the request (see docs/open311.md).
+"""
+
+import math
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from xml.etree.ElementTree import Element, SubElement, tostring  # noqa: S405 - we only build XML, never parse it
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from demands import services
+from demands.models import Category, Demand
+from territory.models import AdminUnit
+
+MAX_RECORDS = 1000
+DEFAULT_DAYS = 90
+
+
+def _attributes() -> list[dict]:
+    """The service definition's attributes: the routing conditions of the authority matrix."""
+    return [
+        {
+            "variable": True,
+            "code": "concerns_county_project",
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": "",
+            "order": 1,
+            "description": _("是否涉及县级项目（如征地、工程）"),
+            "values": [{"key": "true", "name": _("是")}, {"key": "false", "name": _("否")}],
+        },
+        {
+            "variable": True,
+            "code": "amount",
+            "datatype": "number",
+            "required": False,
+            "datatype_description": _("涉及金额（元）"),
+            "order": 2,
+            "description": _("涉及金额（元）"),
+            "values": [],
+        },
+    ]
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _xml(root_tag: str, item_tag: str | None, items, status: int = 200) -> HttpResponse:
+    root = Element(root_tag)
+    for item in items if item_tag else [items]:
+        node = SubElement(root, item_tag) if item_tag else root
+        _fill(node, item)
+    body = b'<?xml version="1.0" encoding="utf-8"?>' + tostring(root, encoding="unicode").encode()
+    return HttpResponse(body, content_type="text/xml; charset=utf-8", status=status)
+
+
+def _fill(node: Element, item: dict) -> None:
+    singular = {
+        "endpoints": "endpoint",
+        "formats": "format",
+        "attributes": "attribute",
+        "values": "value",
+        "keywords": "keyword",
+    }
+    for key, value in item.items():
+        child = SubElement(node, key)
+        if isinstance(value, list):
+            for v in value:
+                sub = SubElement(child, singular.get(key, "item"))
+                if isinstance(v, dict):
+                    _fill(sub, v)
+                else:
+                    sub.text = str(v)
+        elif isinstance(value, dict):
+            _fill(child, value)
+        elif isinstance(value, bool):
+            child.text = "true" if value else "false"
+        elif value is not None:
+            child.text = str(value)
+
+
+def _respond(fmt: str, data, root_tag: str, item_tag: str | None, status: int = 200) -> HttpResponse:
+    if fmt == "xml":
+        return _xml(root_tag, item_tag, data, status)
+    return JsonResponse(data, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _error(fmt: str, status: int, description: str) -> HttpResponse:
+    return _respond(fmt, [{"code": status, "description": description}], "errors", "error", status)
+
+
+def _guard(view):
+    def wrapper(request, fmt: str, **kwargs):
+        try:
+            return view(request, fmt, **kwargs)
+        except Open311Error as exc:
+            return _error(fmt, exc.status, exc.description)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _iso(value) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _county() -> AdminUnit | None:
+    return AdminUnit.objects.filter(level=AdminUnit.Level.COUNTY).order_by("code").first()
+
+
+def _categories():
+    return Category.objects.filter(active=True).order_by("sort_order", "code")
+
+
+# ---------------------------------------------------------------- discovery and services
+
+
+@require_http_methods(["GET"])
+@_guard
+def discovery(request, fmt: str):
+    base = request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": fmt})).rsplit("/", 1)[0]
+    data = {
+        "changeset": "2026-11-26T00:00:00+08:00",
+        "contact": "county government service centre",
+        "key_service": "API keys are issued by the county administrator (manage.py open311_apikey NAME).",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base,
+                "changeset": "2026-11-26T00:00:00+08:00",
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return _respond(fmt, data, "discovery", None)
+
+
+def _service(category: Category) -> dict:
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.description or category.name,
+        "metadata": True,
+        "type": "realtime",
+        "keywords": ",".join(category.keyword_list()),
+        "group": category.county.name,
+    }
+
+
+@require_http_methods(["GET"])
+@_guard
+def service_list(request, fmt: str):
+    data = [_service(c) for c in _categories().select_related("county")]
+    return _respond(fmt, data, "services", "service")
+
+
+@require_http_methods(["GET"])
+@_guard
+def service_definition(request, fmt: str, code: str):
+    category = _categories().filter(code=code).first()
+    if category is None:
+        raise Open311Error(404, f"service_code {code} not found")
+    data = {"service_code": category.code, "attributes": _attributes()}
+    return _respond(fmt, data, "service_definition", None)
+
+
+# ---------------------------------------------------------------- requests
+
+
+def _client(request):
+    key = request.POST.get("api_key") or request.GET.get("api_key") or ""
+    return services.open311_client_authenticate(key=key)
+
+
+def _status(demand: Demand) -> str:
+    return "open" if demand.status in services.OPEN_STATUSES else "closed"
+
+
+def _request_out(demand: Demand, client) -> dict:
+    own = client is not None and demand.api_client_id == client.pk
+    notes = demand.get_status_display()
+    if demand.outcome:
+        notes = f"{demand.get_outcome_display()}：{demand.answer}" if own else demand.get_outcome_display()
+    return {
+        "service_request_id": demand.ticket,
+        "status": _status(demand),
+        "status_notes": notes,
+        "service_name": demand.category.name,
+        "service_code": demand.category.code,
+        "description": demand.text if own else "",
+        "agency_responsible": demand.owner_label,
+        "service_notice": "",
+        "requested_datetime": _iso(demand.created_at),
+        "updated_datetime": _iso(demand.updated_at),
+        "expected_datetime": _iso(demand.resolve_due),
+        "address": demand.place if own else demand.place_unit.name,
+        "address_id": demand.place_unit.code,
+        "zipcode": "",
+        "lat": demand.latitude,
+        "long": demand.longitude,
+        "media_url": "",
+    }
+
+
+def _base_qs():
+    return Demand.objects.select_related("category", "place_unit", "owner_unit", "owner_department")
+
+
+def _parse_dt(value: str, name: str) -> datetime:
+    parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    if parsed is None:
+        raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2026-11-01T00:00:00+08:00")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _nearest_village(lat: float, lng: float) -> AdminUnit | None:
+    best, best_d = None, math.inf
+    for v in AdminUnit.objects.filter(level=AdminUnit.Level.VILLAGE, latitude__isnull=False).only(
+        "id", "latitude", "longitude", "path", "name", "parent_id", "level", "code"
+    ):
+        d = (v.latitude - lat) ** 2 + ((v.longitude - lng) * math.cos(math.radians(lat))) ** 2
+        if d < best_d:
+            best, best_d = v, d
+    return best
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@_guard
+def requests_endpoint(request, fmt: str):
+    if request.method == "POST":
+        return _create(request, fmt)
+    return _search(request, fmt)
+
+
+def _create(request, fmt: str) -> HttpResponse:
+    client = _client(request)
+    if client is None:
+        raise Open311Error(403, "api_key is missing or not valid")
+    p = request.POST
+    code = p.get("service_code", "")
+    category = _categories().filter(code=code).first()
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    if category is None:
+        raise Open311Error(404, f"service_code {code} not found")
+    lat, lng, address = p.get("lat"), p.get("long"), (p.get("address_string") or "").strip()
+    address_id = (p.get("address_id") or "").strip()
+    place_unit = None
+    if address_id:
+        place_unit = AdminUnit.objects.filter(code=address_id).first()
+        if place_unit is None:
+            raise Open311Error(400, f"address_id {address_id} is not a known area code")
+    latitude = longitude = None
+    if lat and lng:
+        try:
+            latitude, longitude = float(lat), float(lng)
+        except ValueError:
+            raise Open311Error(400, "lat and long must be numbers") from None
+        place_unit = place_unit or _nearest_village(latitude, longitude)
+    if place_unit is None and address:
+        place_unit = next(
+            (v for v in AdminUnit.objects.filter(level=AdminUnit.Level.VILLAGE) if v.name in address), None
+        )
+    if place_unit is None and not address:
+        raise Open311Error(400, "a location is required: lat & long, address_string or address_id")
+    place_unit = place_unit or _county()
+    if category.county.path and not place_unit.path.startswith(category.county.path):
+        raise Open311Error(400, "the location is outside the county this service belongs to")
+    description = (p.get("description") or "").strip()
+    if not description:
+        raise Open311Error(400, "description is required")
+    concerns = p.get("attribute[concerns_county_project]", "").lower() == "true"
+    amount = None
+    if p.get("attribute[amount]"):
+        try:
+            amount = Decimal(p["attribute[amount]"])
+        except InvalidOperation:
+            raise Open311Error(400, "attribute[amount] must be a number") from None
+    name = f"{p.get('last_name', '')}{p.get('first_name', '')}".strip() or _("匿名")
+    try:
+        demand = services.demand_create(
+            actor=None,
+            resident_name=name[:50],
+            phone=p.get("phone", ""),
+            text=description,
+            place_unit=place_unit,
+            place=address,
+            category=category,
+            channel=Demand.Channel.OPEN311,
+            concerns_county_project=concerns,
+            amount=amount,
+            latitude=latitude,
+            longitude=longitude,
+            api_client=client,
+        )
+    except ValidationError as exc:
+        raise Open311Error(400, " ".join(exc.messages)) from None
+    except PermissionDenied:
+        raise Open311Error(403, "not allowed") from None
+    data = [
+        {
+            "service_request_id": demand.ticket,
+            "token": demand.open311_token,
+            "service_notice": _("由%(owner)s办理，%(date)s前答复")
+            % {"owner": demand.owner_label, "date": services.fmt_date(demand.resolve_due)},
+            "account_id": None,
+        }
+    ]
+    return _respond(fmt, data, "service_requests", "request", status=201)
+
+
+def _search(request, fmt: str) -> HttpResponse:
+    client = _client(request)
+    g = request.GET
+    qs = _base_qs()
+    ids = [i.strip() for i in g.get("service_request_id", "").split(",") if i.strip()]
+    if ids:
+        qs = qs.filter(ticket__in=ids)
+    else:
+        now = timezone.now()
+        end = _parse_dt(g["end_date"], "end_date") if g.get("end_date") else now
+        start = (
+            _parse_dt(g["start_date"], "start_date")
+            if g.get("start_date")
+            else end - timedelta(days=DEFAULT_DAYS)
+        )
+        if start > end:
+            raise Open311Error(400, "start_date is after end_date")
+        qs = qs.filter(created_at__gte=start, created_at__lte=end)
+        codes = [c.strip() for c in g.get("service_code", "").split(",") if c.strip()]
+        if codes:
+            qs = qs.filter(category__code__in=codes)
+        statuses = {s.strip() for s in g.get("status", "").split(",") if s.strip()}
+        if statuses - {"open", "closed"}:
+            raise Open311Error(400, "status must be open or closed")
+        if statuses == {"open"}:
+            qs = qs.filter(status__in=services.OPEN_STATUSES)
+        elif statuses == {"closed"}:
+            qs = qs.exclude(status__in=services.OPEN_STATUSES)
+    data = [_request_out(d, client) for d in qs.order_by("-created_at", "-id")[:MAX_RECORDS]]
+    return _respond(fmt, data, "service_requests", "request")
+
+
+@require_http_methods(["GET"])
+@_guard
+def request_detail(request, fmt: str, request_id: str):
+    demand = _base_qs().filter(ticket=request_id).first()
+    if demand is None:
+        raise Open311Error(404, f"service_request_id {request_id} not found")
+    return _respond(fmt, [_request_out(demand, _client(request))], "service_requests", "request")
+
+
+@require_http_methods(["GET"])
+@_guard
+def token_detail(request, fmt: str, token: str):
+    demand = Demand.objects.filter(open311_token=token).exclude(open311_token="").first() if token else None
+    if demand is None:
+        raise Open311Error(404, f"token {token} not found")
+    return _respond(
+        fmt, [{"service_request_id": demand.ticket, "token": token}], "service_requests", "request"
+    )

@@ -1,0 +1,329 @@
+"""Reads of demands. Staff see the demands in their jurisdiction; a county department handler sees only
+the demands routed to their department. Residents see one demand by ticket + the last four phone digits."""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from demands import text as demand_text
+from demands.models import Attachment, Category, Demand, DemandEvent
+from demands.services import OPEN_STATUSES
+from territory.models import AdminUnit, Department
+from territory.roles import Role
+from territory.selectors import jurisdiction_paths, scope_q
+
+
+def demand_scope(user) -> QuerySet[Demand]:
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("demands.view_demand"):
+        return Demand.objects.none()
+    if user.role == Role.COUNTY_HANDLER:
+        if not user.department_id:
+            return Demand.objects.none()
+        return Demand.objects.filter(owner_department_id=user.department_id)
+    q = _subtree_q(user, "scope_path") | _subtree_q(user, "owner_path")
+    if user.department_id:
+        q |= Q(owner_department_id=user.department_id)
+    return Demand.objects.filter(q)
+
+
+def _subtree_q(user, field: str) -> Q:
+    """scope_q(user, field), plus (on SQLite) an index range with the same meaning.
+
+    SQLite cannot use an index for LIKE 'prefix%' (LIKE is case-insensitive there); it can for a range.
+    Paths are digits and '/', each ending in '/', so under SQLite's binary collation "starts with P" is
+    exactly P <= path < P[:-1] + '0'. The startswith stays as well, so the range only ever narrows what
+    territory's rule allows. PostgreSQL collations may order '/' differently: there only startswith is used.
+    """
+    q = scope_q(user, field)
+    paths = jurisdiction_paths(user)
+    if not paths or connection.vendor != "sqlite":
+        return q
+    narrow = [p for p in paths if p.count("/") > 2]  # a whole county is most of the table: scan it
+    if len(narrow) != len(paths):
+        return q
+    ranges = Q()
+    for path in narrow:
+        ranges |= Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
+    return q & ranges
+
+
+def demand_list(*, user, filters: dict | None = None) -> QuerySet[Demand]:
+    """Filters: status (open/pending/processing/answered/closed), overdue, category (code), q (ticket or text)."""
+    filters = filters or {}
+    qs = demand_scope(user).select_related(
+        "category", "owner_unit", "owner_department", "place_unit", "escalated_to"
+    )
+    status = filters.get("status")
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status:
+        qs = qs.filter(status=status)
+    if filters.get("overdue"):
+        qs = qs.filter(Q(accept_breached=True) | Q(resolve_breached=True), status__in=OPEN_STATUSES)
+    if filters.get("category"):
+        qs = qs.filter(category__code=filters["category"])
+    if filters.get("q"):
+        q = filters["q"].strip()
+        qs = qs.filter(Q(ticket=q) | Q(text__icontains=q) | Q(place__icontains=q))
+    return qs.order_by("-created_at", "-id")
+
+
+def demand_get(*, user, pk) -> Demand:
+    try:
+        return (
+            demand_scope(user)
+            .select_related(
+                "category",
+                "owner_unit",
+                "owner_department",
+                "place_unit",
+                "escalated_to",
+                "merged_into",
+                "person",
+                "household",
+            )
+            .get(pk=pk)
+        )
+    except (Demand.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def demand_get_by_ticket(*, user, ticket: str) -> Demand:
+    try:
+        return demand_list(user=user).get(ticket=ticket)
+    except Demand.DoesNotExist:
+        raise Http404 from None
+
+
+def event_list(*, demand: Demand, public_only: bool = False) -> QuerySet[DemandEvent]:
+    qs = demand.events.select_related("actor").order_by("at", "id")
+    return qs.filter(public=True) if public_only else qs
+
+
+def attachment_get(*, user, demand_pk, pk) -> Attachment:
+    demand = demand_get(user=user, pk=demand_pk)
+    try:
+        return demand.attachments.get(pk=pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def category_list(*, county_id: int | None = None) -> QuerySet[Category]:
+    qs = Category.objects.filter(active=True)
+    if county_id:
+        qs = qs.filter(county_id=county_id)
+    return qs.order_by("sort_order", "code")
+
+
+def categories_for(user) -> QuerySet[Category]:
+    """Active categories of the counties the user works in."""
+    from territory.selectors import jurisdiction_paths
+
+    codes = {p.split("/")[1] for p in jurisdiction_paths(user) if p.count("/") > 1}
+    return Category.objects.filter(active=True, county__code__in=codes).order_by("sort_order", "code")
+
+
+def duplicate_candidates(*, user, demand: Demand, days: int = 30, threshold: float = 0.3) -> list[Demand]:
+    """Recent demands from the same person or place whose text overlaps (jieba tokens), offered for merging."""
+    since = demand.created_at - timedelta(days=days)
+    same = Q(place_unit_id=demand.place_unit_id)
+    if demand.phone_index:
+        same |= Q(phone_index=demand.phone_index)
+    if demand.person_id:
+        same |= Q(person_id=demand.person_id)
+    pool = (
+        demand_scope(user)
+        .filter(same, created_at__gte=since, created_at__lte=demand.created_at + timedelta(days=days))
+        .exclude(pk=demand.pk)
+        .exclude(outcome=Demand.Outcome.DUPLICATE)
+        .select_related("category", "owner_unit", "owner_department")
+        .order_by("created_at")[:50]
+    )
+    out = []
+    for other in pool:
+        score = demand_text.similarity(demand.text, other.text)
+        if score >= threshold:
+            other.similarity = round(score, 2)
+            out.append(other)
+    return out
+
+
+def public_lookup(*, ticket: str, last4: str) -> Demand | None:
+    """A resident's own demand by ticket and the last four digits of the phone they gave; else None."""
+    ticket, last4 = (ticket or "").strip(), (last4 or "").strip()
+    if not ticket or len(last4) != 4 or not last4.isdigit():
+        return None
+    demand = (
+        Demand.objects.select_related("owner_unit", "owner_department", "category", "place_unit")
+        .filter(ticket=ticket)
+        .first()
+    )
+    if demand is None or not demand.phone_masked or demand.phone_masked[-4:] != last4:
+        return None
+    return demand
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+def _rate(n: int, d: int) -> float | None:
+    return round(100 * n / d, 1) if d else None
+
+
+@dataclass
+class Row:
+    label: str
+    total: int = 0
+    open: int = 0
+    response_rate: float | None = None
+    resolution_rate: float | None = None
+    satisfaction_rate: float | None = None
+    avg_days: float | None = None
+    breaches: int = 0
+    transfers: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def _counts(now) -> dict:
+    """Additive counts per group, so one GROUP BY pass can be rolled up into every table."""
+    return {
+        "total": Count("id"),
+        "open": Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        "due_to_accept": Count("id", filter=Q(accepted_at__isnull=False) | Q(accept_due__lte=now)),
+        "accepted_on_time_n": Count("id", filter=Q(accepted_on_time=True)),
+        "verdicts": Count("id", filter=Q(verdict_resolved__isnull=False)),
+        "resolved_n": Count("id", filter=Q(verdict_resolved=True)),
+        "satisfied_n": Count("id", filter=Q(verdict_satisfied=True)),
+        "answered_n": Count("hours_to_answer"),
+        "hours_sum": Sum("hours_to_answer"),
+        "breaches_n": Count("id", filter=Q(accept_breached=True) | Q(resolve_breached=True)),
+        "transfers_n": Sum("transfers"),
+    }
+
+
+ADDITIVE = (
+    "total",
+    "open",
+    "due_to_accept",
+    "accepted_on_time_n",
+    "verdicts",
+    "resolved_n",
+    "satisfied_n",
+    "answered_n",
+    "hours_sum",
+    "breaches_n",
+    "transfers_n",
+)
+
+
+def _row(label: str, values: dict) -> Row:
+    return Row(
+        label=label,
+        total=values["total"],
+        open=values["open"],
+        response_rate=_rate(values["accepted_on_time_n"], values["due_to_accept"]),
+        resolution_rate=_rate(values["resolved_n"], values["verdicts"]),
+        satisfaction_rate=_rate(values["satisfied_n"], values["verdicts"]),
+        avg_days=round(values["hours_sum"] / values["answered_n"] / 24, 1) if values["answered_n"] else None,
+        breaches=values["breaches_n"],
+        transfers=values["transfers_n"] or 0,
+    )
+
+
+def _roll_up(groups: list[dict], key) -> list[tuple]:
+    totals: dict = {}
+    for g in groups:
+        k = key(g)
+        if k is None:
+            continue
+        acc = totals.setdefault(k, dict.fromkeys(ADDITIVE, 0))
+        for name in ADDITIVE:
+            acc[name] += g[name] or 0
+    return sorted(totals.items())
+
+
+def dashboard(*, user, since=None) -> dict:
+    """The three rates (响应率 on-time acceptance, 解决率 and 满意率 by the resident's own verdict),
+    time to answer, breaches and transfers: overall, per owning unit, per department and per category,
+    over what the user can see. One GROUP BY pass on ids (no joins), rolled up in Python."""
+    now = timezone.now()
+    since = since or now - timedelta(days=365)
+    groups = list(
+        demand_scope(user)
+        .filter(created_at__gte=since)
+        .values("owner_unit_id", "owner_department_id", "category_id")
+        .annotate(**_counts(now))
+        .order_by()
+    )
+    owner_units = {
+        u.pk: u
+        for u in AdminUnit.objects.filter(pk__in={g["owner_unit_id"] for g in groups}).select_related(
+            "parent", "parent__parent"
+        )
+    }
+    # A county-wide viewer gets one row per township (its villages rolled in), not three hundred villages.
+    county_wide = any(p.count("/") <= 2 for p in jurisdiction_paths(user))
+
+    def unit_key(unit: AdminUnit) -> tuple[str, str]:
+        if county_wide and unit.level in (AdminUnit.Level.VILLAGE, AdminUnit.Level.GRID) and unit.parent_id:
+            town = unit.parent if unit.level == AdminUnit.Level.VILLAGE else unit.parent.parent
+            return (town.code + "-villages", _("%(town)s各村") % {"town": town.name})
+        return (unit.code, unit.name)
+
+    units = {pk: unit_key(u) for pk, u in owner_units.items()}
+    departments = {
+        d.pk: (d.unit.code, d.name, f"{d.unit.name}{d.name}")
+        for d in Department.objects.filter(pk__in={g["owner_department_id"] for g in groups}).select_related(
+            "unit"
+        )
+    }
+    categories = {
+        c.pk: (c.sort_order, c.code, c.name)
+        for c in Category.objects.filter(pk__in={g["category_id"] for g in groups})
+    }
+    empty = dict.fromkeys(ADDITIVE, 0)
+    overall = _row("", dict(_roll_up(groups, lambda g: "all")).get("all", empty))
+    by_unit = [_row(k[1], v) for k, v in _roll_up(groups, lambda g: units[g["owner_unit_id"]])]
+    by_department = [
+        _row(k[2], v) for k, v in _roll_up(groups, lambda g: departments.get(g["owner_department_id"]))
+    ]
+    by_category = [_row(k[2], v) for k, v in _roll_up(groups, lambda g: categories[g["category_id"]])]
+    return {
+        "overall": overall,
+        "by_unit": by_unit,
+        "by_department": by_department,
+        "by_category": by_category,
+        "since": since,
+    }
+
+
+DASHBOARD_CACHE_SECONDS = 300
+
+
+def dashboard_cached(*, user) -> dict:
+    """The dashboard for the user's scope, recomputed at most every five minutes: a year's rates do not
+    move by the minute, and a county-wide pass over 50,000 demands is too slow to repeat on every view."""
+    paths = ",".join(jurisdiction_paths(user))
+    key = f"demands:dashboard:{user.role}:{user.department_id}:{hashlib.sha256(paths.encode()).hexdigest()}"
+    data = cache.get(key)
+    if data is None:
+        data = dashboard(user=user)
+        data["computed_at"] = timezone.now()
+        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+    return data
+
+
+def panel_counts(*, user) -> dict:
+    qs = demand_scope(user).filter(status__in=OPEN_STATUSES)
+    return qs.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(accept_breached=True) | Q(resolve_breached=True)),
+        pending=Count("id", filter=Q(status="pending")),
+    )

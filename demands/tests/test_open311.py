@@ -1,0 +1,233 @@
+"""Open311 GeoReport v2 conformance: every endpoint in JSON and XML, errors in the spec's format."""
+
+import json
+from xml.etree import ElementTree
+
+import pytest
+
+from demands import services
+from demands.models import Demand
+from demands.tests.factories import make_demand
+
+BASE = "/open311/v2"
+
+
+@pytest.fixture
+def key(db):
+    _client, key = services.open311_client_issue(actor=None, name="市民随手拍")
+    return key
+
+
+def _xml(response):
+    assert response["Content-Type"].startswith("text/xml")
+    return ElementTree.fromstring(response.content)  # noqa: S314 - our own test output
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_discovery(client, db, fmt):
+    r = client.get(f"{BASE}/discovery.{fmt}")
+    assert r.status_code == 200
+    if fmt == "json":
+        data = r.json()
+        assert data["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
+        assert "application/json" in data["endpoints"][0]["formats"]
+    else:
+        root = _xml(r)
+        assert root.tag == "discovery"
+        assert root.find("endpoints/endpoint/specification").text == "http://wiki.open311.org/GeoReport_v2"
+        assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == [
+            "text/xml",
+            "application/json",
+        ]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_services_list_the_categories(client, setup, fmt):
+    r = client.get(f"{BASE}/services.{fmt}")
+    assert r.status_code == 200
+    if fmt == "json":
+        codes = [s["service_code"] for s in r.json()]
+        assert set(r.json()[0]) >= {
+            "service_code",
+            "service_name",
+            "description",
+            "metadata",
+            "type",
+            "keywords",
+            "group",
+        }
+    else:
+        root = _xml(r)
+        assert root.tag == "services"
+        codes = [s.find("service_code").text for s in root.findall("service")]
+        assert root.find("service/metadata").text == "true"
+    assert codes == ["land", "road", "welfare", "other"]  # sort order, then code
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_service_definition_has_attributes(client, setup, fmt):
+    r = client.get(f"{BASE}/services/land.{fmt}")
+    assert r.status_code == 200
+    if fmt == "json":
+        data = r.json()
+        assert data["service_code"] == "land"
+        assert [a["code"] for a in data["attributes"]] == ["concerns_county_project", "amount"]
+        assert data["attributes"][0]["values"][0] == {"key": "true", "name": "是"}
+    else:
+        root = _xml(r)
+        assert root.tag == "service_definition"
+        assert [a.find("code").text for a in root.findall("attributes/attribute")] == [
+            "concerns_county_project",
+            "amount",
+        ]
+        assert root.find("attributes/attribute/values/value/key").text == "true"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_unknown_service_is_a_404_in_the_error_format(client, setup, fmt):
+    r = client.get(f"{BASE}/services/nope.{fmt}")
+    assert r.status_code == 404
+    if fmt == "json":
+        assert r.json()[0]["code"] == 404 and r.json()[0]["description"]
+    else:
+        root = _xml(r)
+        assert root.tag == "errors" and root.find("error/code").text == "404"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_post_request_needs_a_valid_api_key(client, setup, fmt):
+    r = client.post(
+        f"{BASE}/requests.{fmt}",
+        {
+            "service_code": "road",
+            "lat": "33.96",
+            "long": "114.56",
+            "description": "路灯坏了",
+            "api_key": "bad",
+        },
+    )
+    assert r.status_code == 403
+    if fmt == "xml":
+        assert _xml(r).find("error/code").text == "403"
+    else:
+        assert r.json()[0]["code"] == 403
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_post_request_is_routed_and_attributed_to_the_key(client, setup, tree, key, fmt):
+    r = client.post(
+        f"{BASE}/requests.{fmt}",
+        {
+            "api_key": key,
+            "service_code": "land",
+            "lat": "33.961",
+            "long": "114.561",
+            "description": "县里修路占了我家的地，补偿款没到",
+            "attribute[concerns_county_project]": "true",
+            "first_name": "大爷",
+            "last_name": "王",
+        },
+    )
+    assert r.status_code == 201, r.content
+    if fmt == "json":
+        item = r.json()[0]
+    else:
+        node = _xml(r).find("request")
+        item = {c.tag: c.text for c in node}
+    demand = Demand.objects.get(ticket=item["service_request_id"])
+    assert demand.api_client.name == "市民随手拍"
+    assert demand.channel == "open311" and demand.place_unit == tree.village_a1
+    assert demand.owner_department == setup["land_dept"]
+    assert item["token"] == demand.open311_token
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_post_request_without_location_is_a_400(client, setup, key, fmt):
+    r = client.post(f"{BASE}/requests.{fmt}", {"api_key": key, "service_code": "road", "description": "x"})
+    assert r.status_code == 400
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_token_gives_the_request_id(client, setup, key, fmt):
+    r = client.post(
+        f"{BASE}/requests.json",
+        {"api_key": key, "service_code": "road", "address_string": "甲一村村口", "description": "路灯坏了"},
+    )
+    token, rid = r.json()[0]["token"], r.json()[0]["service_request_id"]
+    r = client.get(f"{BASE}/tokens/{token}.{fmt}")
+    assert r.status_code == 200
+    if fmt == "json":
+        assert r.json() == [{"service_request_id": rid, "token": token}]
+    else:
+        assert _xml(r).find("request/service_request_id").text == rid
+    assert client.get(f"{BASE}/tokens/nope.{fmt}").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_get_requests_filters_and_hides_personal_data(client, setup, tree, fmt):
+    road = make_demand(tree, setup, text="甲一村路灯坏了，王大爷家门口", resident_name="王大爷")
+    welfare = make_demand(tree, setup, category="welfare", text="申请低保")
+    r = client.get(f"{BASE}/requests.{fmt}", {"service_code": "road"})
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "王大爷" not in body and "13900001234" not in body
+    if fmt == "json":
+        ids = [x["service_request_id"] for x in r.json()]
+        assert r.json()[0]["agency_responsible"] == "甲一村"
+        assert r.json()[0]["status"] == "open"
+    else:
+        root = _xml(r)
+        ids = [n.find("service_request_id").text for n in root.findall("request")]
+        assert root.find("request/agency_responsible").text == "甲一村"
+    assert ids == [road.ticket]
+    r = client.get(f"{BASE}/requests.{fmt}", {"service_request_id": f"{road.ticket},{welfare.ticket}"})
+    assert r.status_code == 200 and welfare.ticket in r.content.decode()
+    r = client.get(f"{BASE}/requests.{fmt}", {"status": "closed"})
+    assert road.ticket not in r.content.decode()
+    r = client.get(
+        f"{BASE}/requests.{fmt}", {"start_date": "2000-01-01T00:00:00Z", "end_date": "2000-02-01T00:00:00Z"}
+    )
+    assert road.ticket not in r.content.decode()
+    assert client.get(f"{BASE}/requests.{fmt}", {"start_date": "yesterday"}).status_code == 400
+    assert client.get(f"{BASE}/requests.{fmt}", {"status": "pending"}).status_code == 400
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_get_one_request(client, setup, tree, key, fmt):
+    demand = make_demand(tree, setup, category="welfare", text="申请低保")
+    r = client.get(f"{BASE}/requests/{demand.ticket}.{fmt}")
+    assert r.status_code == 200
+    if fmt == "json":
+        item = r.json()[0]
+        assert item["agency_responsible"] == "县民政局" and item["description"] == ""
+        assert item["service_code"] == "welfare" and item["requested_datetime"]
+    else:
+        assert _xml(r).find("request/agency_responsible").text == "县民政局"
+    assert client.get(f"{BASE}/requests/000.{fmt}").status_code == 404
+
+
+def test_the_submitting_client_sees_its_own_description(client, setup, key):
+    r = client.post(
+        f"{BASE}/requests.json",
+        {
+            "api_key": key,
+            "service_code": "road",
+            "address_string": "甲一村村口",
+            "description": "路灯坏了三个月",
+        },
+    )
+    rid = r.json()[0]["service_request_id"]
+    assert (
+        client.get(f"{BASE}/requests/{rid}.json", {"api_key": key}).json()[0]["description"]
+        == "路灯坏了三个月"
+    )
+    assert client.get(f"{BASE}/requests/{rid}.json").json()[0]["description"] == ""
+    assert json.loads(client.get(f"{BASE}/requests.json").content)[0]["service_request_id"] == rid
+
+
+def test_apikey_command_prints_a_working_key(db, capsys):
+    from django.core.management import call_command
+
+    call_command("open311_apikey", "测试应用")
+    key = capsys.readouterr().out.strip()
+    assert services.open311_client_authenticate(key=key).name == "测试应用"

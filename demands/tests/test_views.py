@@ -1,0 +1,184 @@
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from demands.models import Demand
+from demands.tests.factories import make_demand
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+
+
+def test_intake_needs_four_fields_and_suggests_the_category(client, setup, tree, village_official):
+    client.force_login(village_official)
+    r = client.post(
+        reverse("demands:create"),
+        {
+            "resident_name": "李奶奶",
+            "text": "家里困难，想申请低保",
+            "place_unit": tree.village_a1.pk,
+            "channel": "visit",
+        },
+    )
+    assert r.status_code == 302
+    demand = Demand.objects.get()
+    assert demand.category == setup["welfare"]
+    page = client.get(r["Location"]).content.decode()
+    assert "由县民政局办理" in page and "前答复" in page
+
+
+def test_suggest_endpoint_names_the_category(client, setup, village_official):
+    client.force_login(village_official)
+    r = client.get(reverse("demands:suggest"), {"text": "村口路灯坏了"})
+    assert "道路路灯" in r.content.decode()
+
+
+def test_list_query_count_is_pinned(client, setup, tree, village_official, django_assert_num_queries):
+    for i in range(12):
+        make_demand(tree, setup, text=f"路灯{i}")
+    client.force_login(village_official)
+    with django_assert_num_queries(
+        10
+    ):  # session, user, perms, jurisdiction, count, page, nav, panels: not per row
+        r = client.get(reverse("demands:list"))
+    assert r.status_code == 200 and r.content.decode().count("demands/") >= 12
+
+
+def test_handler_resolves_from_the_detail_page(client, setup, tree, civil_handler):
+    demand = make_demand(tree, setup, category="welfare", text="申请低保")
+    client.force_login(civil_handler)
+    client.post(reverse("demands:accept", args=[demand.pk]))
+    client.post(reverse("demands:answer", args=[demand.pk]), {"outcome": "resolved", "answer": "已纳入低保"})
+    demand.refresh_from_db()
+    assert demand.status == "answered"
+
+
+def test_dashboard_is_scoped_and_drawn(client, setup, tree, township_leader):
+    make_demand(tree, setup)
+    make_demand(tree, setup, place_unit=tree.village_b1)
+    client.force_login(township_leader)
+    body = client.get(reverse("demands:dashboard")).content.decode()
+    assert "<svg" in body and "甲一村" in body and "乙一村" not in body
+
+
+def test_resident_submits_and_checks_status(client, setup, tree):
+    r = client.post(
+        reverse("demands_public:submit"),
+        {
+            "resident_name": "王大爷",
+            "phone": "13900005678",
+            "place_unit": tree.village_a1.pk,
+            "text": "村口路灯坏了，晚上看不见",
+        },
+    )
+    assert r.status_code == 200
+    ticket = re.search(r'id="ticket">(\d+)<', r.content.decode()).group(1)
+    demand = Demand.objects.get(ticket=ticket)
+    assert demand.channel == "portal" and demand.category == setup["road"]
+    r = client.get(reverse("demands_public:status"), {"ticket": ticket, "last4": "5678"})
+    body = r.content.decode()
+    assert "甲一村" in body and "前答复" in body
+    assert (
+        client.get(reverse("demands_public:status"), {"ticket": ticket, "last4": "0000"})
+        .content.decode()
+        .count("没有找到")
+        == 1
+    )
+
+
+def test_public_status_shows_offices_not_staff_names(client, setup, tree, civil_handler):
+    civil_handler.full_name = "孙丽"
+    civil_handler.save()
+    demand = make_demand(tree, setup, category="welfare", text="申请低保", phone="13900005678")
+    from demands import services
+
+    services.demand_accept(actor=civil_handler, demand=demand)
+    body = client.get(
+        reverse("demands_public:status"), {"ticket": demand.ticket, "last4": "5678"}
+    ).content.decode()
+    assert "县民政局" in body and "孙丽" not in body and "civil_handler" not in body
+
+
+def test_resident_verdict_not_resolved_reopens(client, setup, tree, village_official):
+    from demands import services
+
+    demand = make_demand(tree, setup, phone="13900005678")
+    services.demand_answer(actor=village_official, demand=demand, outcome="resolved", answer="修好了")
+    client.post(
+        reverse("demands_public:status"),
+        {"ticket": demand.ticket, "last4": "5678", "resolved": "0", "satisfied": "0"},
+    )
+    demand.refresh_from_db()
+    assert demand.status == "processing" and demand.reopen_count == 1
+
+
+def test_honeypot_and_link_stuffing_are_refused(client, setup, tree):
+    data = {
+        "resident_name": "x",
+        "phone": "13900005678",
+        "place_unit": tree.village_a1.pk,
+        "text": "看这里 http://a.com http://b.com",
+    }
+    r = client.post(reverse("demands_public:submit"), data)
+    assert "网址" in r.content.decode()
+    client.post(reverse("demands_public:submit"), data | {"text": "村口路灯坏了", "website": "http://spam"})
+    assert Demand.objects.count() == 0
+
+
+def test_public_form_is_rate_limited(client, setup, tree):
+    data = {
+        "resident_name": "x",
+        "phone": "13900005678",
+        "place_unit": tree.village_a1.pk,
+        "text": "村口路灯坏了好久",
+    }
+    codes = [client.post(reverse("demands_public:submit"), data).status_code for _ in range(7)]
+    assert codes[-1] == 429 and Demand.objects.count() == 5
+
+
+def test_attachment_download_only_in_scope(client, setup, tree, village_official, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from demands import services
+
+    settings.PRIVATE_ROOT = tmp_path
+    demand = make_demand(tree, setup)
+    att = services.attachment_add(
+        actor=village_official,
+        demand=demand,
+        upload=SimpleUploadedFile("p.pdf", b"%PDF-1.4\n" + b"0" * 100, content_type="application/pdf"),
+    )
+    client.force_login(village_official)
+    r = client.get(reverse("demands:attachment_download", args=[demand.pk, att.pk]))
+    assert r.status_code == 200 and "attachment" in r["Content-Disposition"]
+
+
+def test_grid_official_records_a_demand_in_their_grid(client, setup, tree, grid_official):
+    client.force_login(grid_official)
+    r = client.post(
+        reverse("demands:create"),
+        {"resident_name": "赵婶", "text": "路灯坏了", "place_unit": tree.grid_a1.pk, "channel": "visit"},
+    )
+    assert r.status_code == 302
+    demand = Demand.objects.get()
+    assert demand.owner_unit == tree.village_a1 and demand.scope_path == tree.grid_a1.path
+
+
+def test_a_county_department_transfers_a_misrouted_demand_back_to_the_village(
+    client, setup, tree, civil_handler
+):
+    demand = make_demand(tree, setup, category="welfare", text="其实是路灯的事")
+    client.force_login(civil_handler)
+    page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
+    assert f'value="u{tree.village_a1.pk}"' in page
+    client.post(
+        reverse("demands:transfer", args=[demand.pk]),
+        {"to": f"u{tree.village_a1.pk}", "reason": "属村里的路灯"},
+    )
+    demand.refresh_from_db()
+    assert demand.owner_unit == tree.village_a1 and demand.owner_department is None and demand.transfers == 1
+    assert demand.owner_label == "甲一村"
