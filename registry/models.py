@@ -168,6 +168,9 @@ class LedgerMapping(models.Model):
             models.UniqueConstraint(fields=["unit", "signature"], name="ledger_mapping_unique_per_layout")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.unit} · {' / '.join(self.labels[:4])}"
+
 
 class LedgerImport(models.Model):
     """One uploaded ledger file and what became of each of its rows; it commits whole or not at all."""
@@ -227,3 +230,6 @@ class QuarantinedRow(models.Model):
 
     class Meta:
         ordering = ["ledger_import_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.row_number}"
