@@ -1,6 +1,7 @@
 from django.urls import path
 
 from registry import views
+from registry.ledger import views as ledger_views
 
 app_name = "registry"
 urlpatterns = [
@@ -11,4 +12,9 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
     path("search/", views.search, name="search"),
+    path("ledgers/", ledger_views.ledger_home, name="ledger_home"),
+    path("ledgers/<int:pk>/", ledger_views.ledger_preview, name="ledger_preview"),
+    path("ledgers/<int:pk>/status/", ledger_views.ledger_status, name="ledger_status"),
+    path("ledgers/<int:pk>/rerun/", ledger_views.ledger_rerun, name="ledger_rerun"),
+    path("ledgers/<int:pk>/quarantine.xlsx", ledger_views.ledger_quarantine, name="ledger_quarantine"),
 ]

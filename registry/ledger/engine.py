@@ -75,7 +75,7 @@ def _village_lookup(unit: AdminUnit) -> tuple[dict[str, AdminUnit], AdminUnit | 
         return {}, village, unit
     if unit.level == AdminUnit.Level.VILLAGE:
         return {}, unit, None
-    villages = AdminUnit.objects.filter(level=AdminUnit.Level.VILLAGE, path__startswith=unit.path + "/")
+    villages = AdminUnit.objects.filter(level=AdminUnit.Level.VILLAGE, path__startswith=unit.path)
     names: dict[str, AdminUnit] = {}
     for village in villages:
         key = cells.text(village.name).replace(" ", "")
@@ -256,10 +256,21 @@ def _person_diff(person: Person, rec: dict, mapped: set[str]) -> dict:
             continue
         old = getattr(person, f)
         if old != new:
-            diff[f] = [str(old) if old not in ("", None) else "", str(new)]
+            diff[f] = [_display(f, old), _display(f, new)]
     if rec["phone"] and person.phone_index != phone_index(rec["phone"]):
         diff["phone"] = [person.phone_masked, mask_phone(rec["phone"])]
     return diff
+
+
+_CHOICES = {"sex": Person.Sex, "relation": Person.Relation, "residence": Person.Residence}
+
+
+def _display(field_name: str, value) -> str:
+    if value in ("", None):
+        return ""
+    if field_name in _CHOICES:
+        return str(_CHOICES[field_name](value).label)
+    return str(value)
 
 
 def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: int | None = None) -> Plan:
@@ -339,9 +350,7 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
     for row, rec in kept:
         household = household_of[rec["key"]]
         person = existing_by_id.get(rec["id_index"]) if rec["id_index"] else None
-        if person is not None and not (
-            person.household.scope_path == prefix or person.household.scope_path.startswith(prefix + "/")
-        ):
+        if person is not None and not person.household.scope_path.startswith(prefix):
             row.outcome = QUARANTINED
             row.reason = rec["id_ref"] + _(
                 "这个身份证号已经登记在本次导入范围以外的户里：请先与该户所在的村核实，不要重复登记。"
