@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -262,7 +262,7 @@ def upload_ledger(request, unit: Form[str], file: File[UploadedFile]):
         raise HttpError(403, str(exc)) from None
     except ValidationError as exc:
         raise HttpError(422, " ".join(exc.messages)) from None
-    return 201, _preview_out(request.auth, ledger_import)
+    return Status(201, _preview_out(request.auth, ledger_import))
 
 
 @router.get("/ledger/imports/{import_id}", response=LedgerImportOut, summary="导入状态、进度和四项计数")
@@ -294,7 +294,7 @@ def confirm_ledger_import(request, import_id: int, payload: ConfirmIn):
         raise HttpError(403, str(exc)) from None
     except ValidationError as exc:
         raise HttpError(422, " ".join(exc.messages)) from None
-    return 202, ledger_import
+    return Status(202, ledger_import)
 
 
 @router.get("/ledger/imports/{import_id}/quarantine", summary="下载待处理行（原始列加“原因”列，.xlsx）")

@@ -21,7 +21,7 @@ IMPORT_LEVELS = (AdminUnit.Level.VILLAGE, AdminUnit.Level.GRID, AdminUnit.Level.
 def _units(user):
     return [
         u
-        for u in unit_list(user=user).only("id", "code", "name", "level", "path")
+        for u in unit_list(user=user).select_related(None).only("id", "code", "name", "level", "path")
         if u.level in IMPORT_LEVELS
     ]
 
