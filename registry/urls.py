@@ -6,8 +6,10 @@ from registry.ledger import views as ledger_views
 app_name = "registry"
 urlpatterns = [
     path("households/", views.household_list, name="household_list"),
+    path("households/export/", views.household_export, name="household_export"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("people/", views.person_list, name="person_list"),
+    path("people/export/", views.person_export, name="person_export"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
