@@ -25,8 +25,10 @@ def text(value) -> str:
         value = value.date()
     if isinstance(value, date):
         return value.isoformat()
-    out = unicodedata.normalize("NFKC", str(value)).replace("\u3000", " ")
-    return re.sub(r"\s+", " ", out).strip()
+    out = str(value)
+    if not unicodedata.is_normalized("NFKC", out):
+        out = unicodedata.normalize("NFKC", out)
+    return " ".join(out.split())
 
 
 def raw_text(value) -> str:

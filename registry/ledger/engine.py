@@ -7,8 +7,10 @@ so the same code gives the preview (with the fields a match would change) and th
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
@@ -21,9 +23,20 @@ from registry.ledger import cells
 from registry.ledger.columns import FIELDS
 from registry.ledger.table import Table
 from registry.models import Household, Person
-from registry.pinyin import initials
+from registry.pinyin import initials as _initials
 from registry.services import id_index, phone_index
 from territory.models import AdminUnit
+
+
+@lru_cache(maxsize=20_000)
+def _char_initial(char: str) -> str:
+    return _initials(char)
+
+
+def initials(name: str) -> str:
+    """Per character, cached: 200,000 mostly distinct names cost seconds less than whole-name lookups."""
+    return "".join(_char_initial(c) for c in name)[:20]
+
 
 CREATED, UPDATED, UNCHANGED, QUARANTINED = "created", "updated", "unchanged", "quarantined"
 OUTCOMES = (CREATED, UPDATED, UNCHANGED, QUARANTINED)
@@ -443,15 +456,13 @@ def apply(
             )
             if rec["household"] is not None and rec["relation"] == Person.Relation.HEAD:
                 head_changed.add(rec["household"].pk)
-        Person.objects.bulk_create(people, batch_size=CHUNK)
-        for (row, _rec), person in zip(chunk, people, strict=True):
-            row.person = person
+        created_ids = _insert_people(people, now)
         journal.record(
             actor=actor,
             action="registry.ledger.rows_written",
             target=target,
             data={
-                "created_people": [p.pk for p in people],
+                "created_people": created_ids,
                 "rows": [chunk[0][0].number, chunk[-1][0].number],
             },
         )
@@ -497,6 +508,42 @@ def apply(
             progress(done, total)
     _refresh_heads(head_changed)
     return plan_.counts()
+
+
+_PERSON_FIELDS = [f for f in Person._meta.concrete_fields if not f.primary_key]
+
+
+def _insert_people(people: list[Person], now) -> list[int]:
+    """One executemany per chunk: Django's bulk_create spends most of its time compiling SQL per object.
+
+    Values are prepared once per field type (all rows share one timestamp); the new ids are read
+    back by that timestamp so the journal can name every person created.
+    """
+    if not people:
+        return []
+    quote = connection.ops.quote_name
+    table = quote(Person._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in _PERSON_FIELDS)
+    marks = ", ".join(["%s"] * len(_PERSON_FIELDS))
+    stamp = _PERSON_FIELDS[0].model._meta.get_field("created_at").get_db_prep_save(now, connection)
+    date_field = Person._meta.get_field("birth_date")
+    params = []
+    for person in people:
+        row = []
+        for f in _PERSON_FIELDS:
+            if f.attname in ("created_at", "updated_at"):
+                row.append(stamp)
+            elif f is date_field:
+                row.append(f.get_db_prep_save(person.birth_date, connection))
+            else:
+                row.append(getattr(person, f.attname))
+        params.append(row)
+    last = Person.objects.filter(created_at=now).order_by("-id").values_list("id", flat=True).first() or 0
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)  # noqa: S608
+    return list(
+        Person.objects.filter(created_at=now, id__gt=last).order_by("id").values_list("id", flat=True)
+    )
 
 
 def _refresh_heads(household_ids: set[int]) -> None:

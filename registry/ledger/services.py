@@ -77,7 +77,8 @@ def ledger_upload(*, actor, unit: AdminUnit, content: bytes, filename: str) -> L
     except reader.UnreadableFile as exc:
         stored.unlink(missing_ok=True)
         raise ValidationError({"file": str(exc)}) from None
-    if not any(tables_.find_table(s.name, s.rows) for s in sheets):
+    found = [t for t in (tables_.find_table(s.name, s.rows) for s in sheets) if t is not None]
+    if not found:
         stored.unlink(missing_ok=True)
         raise ValidationError(
             {"file": _("在这个文件里没有找到表头：表头应包含“姓名”“身份证号”等列名（不必在第一行）。")}
@@ -90,6 +91,8 @@ def ledger_upload(*, actor, unit: AdminUnit, content: bytes, filename: str) -> L
         stored_path=str(stored),
         file_sha256=hashlib.sha256(content).hexdigest(),
     )
+    _TABLE_CACHE.clear()
+    _TABLE_CACHE[_cache_key(ledger_import)] = found
     journal.record(
         actor=actor,
         action="registry.ledger.uploaded",
@@ -123,9 +126,28 @@ class Preview:
     limited: bool
 
 
+_TABLE_CACHE: dict[tuple, list[tables_.Table]] = {}
+
+
+def _cache_key(ledger_import: LedgerImport, sheet: str | None = None) -> tuple:
+    path = Path(ledger_import.stored_path)
+    stat = path.stat() if path.exists() else None
+    return (
+        str(path),
+        stat.st_mtime_ns if stat else 0,
+        stat.st_size if stat else 0,
+        sheet or ledger_import.sheet,
+    )
+
+
 def _tables(ledger_import: LedgerImport, sheet: str | None = None) -> list[tables_.Table]:
-    sheets = reader.read(Path(ledger_import.stored_path), filename=ledger_import.original_name)
+    """The tables of the stored file; the last file read is kept, as upload, preview and run all need it."""
+    path = Path(ledger_import.stored_path)
     wanted = sheet or ledger_import.sheet
+    key = _cache_key(ledger_import, sheet)
+    if key in _TABLE_CACHE:
+        return _TABLE_CACHE[key]
+    sheets = reader.read(path, filename=ledger_import.original_name)
     found = []
     for s in sheets:
         if wanted and s.name != wanted:
@@ -133,6 +155,8 @@ def _tables(ledger_import: LedgerImport, sheet: str | None = None) -> list[table
         t = tables_.find_table(s.name, s.rows)
         if t is not None:
             found.append(t)
+    _TABLE_CACHE.clear()
+    _TABLE_CACHE[key] = found
     return found
 
 
@@ -313,6 +337,7 @@ def ledger_run(*, ledger_import_id: int) -> LedgerImport:
                 },
             )
         progress_write(ledger_import, phase="done", done=len(result.rows), total=len(result.rows))
+        _TABLE_CACHE.clear()
     except Exception as exc:
         logger.exception("ledger import %s failed", ledger_import.pk)
         LedgerImport.objects.filter(pk=ledger_import.pk).update(

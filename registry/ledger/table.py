@@ -102,19 +102,24 @@ def find_table(name: str, rows: list[list]) -> Table | None:
         return None
     _score, _n, header_rows, labels, proposed = best
     table = Table(sheet=name, header_rows=header_rows, labels=labels, proposed=proposed)
-    header_keys = [columns.normalise_label(v) for v in _labels_one(rows[header_rows[-1]])]
+    header_raw = [cells.text(v) for v in rows[header_rows[-1]]]
+    first_label = next((i for i, v in enumerate(header_raw) if v), 0)
     skipped = {"blank": 0, "total": 0, "note": 0, "header": 0}
     for index in range(header_rows[-1] + 1, len(rows)):
         row = rows[index]
-        texts = [cells.text(v) for v in row]
-        filled = [t for t in texts if t]
+        filled = [v for v in row if v is not None and v != "" and not (isinstance(v, str) and not v.strip())]
         if not filled:
             skipped["blank"] += 1
-        elif any(TOTAL_RE.match(t.replace(" ", "")) for t in texts[:4] if t):
+        elif any(isinstance(v, str) and TOTAL_RE.match(v.replace(" ", "").strip()) for v in row[:4]):
             skipped["total"] += 1
-        elif len(filled) == 1 and NOTE_RE.match(filled[0]) and len(filled[0]) > 1:
+        elif len(filled) == 1 and isinstance(filled[0], str) and NOTE_RE.match(cells.text(filled[0])):
             skipped["note"] += 1
-        elif [columns.normalise_label(t) for t in texts] == header_keys:
+        elif (
+            len(row) > first_label
+            and isinstance(row[first_label], str)
+            and cells.text(row[first_label]) == header_raw[first_label]
+            and [cells.text(v) for v in row] == header_raw[: len(row)]
+        ):
             skipped["header"] += 1
         else:
             table.data.append((index, row))
