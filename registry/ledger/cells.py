@@ -11,6 +11,18 @@ from registry.models import Person
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
+class MonthDate(date):
+    """A birth date written to the month only (1956.03, 1956年3月): day 1 stands in for "unknown day"."""
+
+
+def same_birth(typed: date | None, known: date | None) -> bool:
+    if typed is None or known is None:
+        return True
+    if isinstance(typed, MonthDate):
+        return (typed.year, typed.month) == (known.year, known.month)
+    return typed == known
+
+
 class CellError(ValueError):
     """What is wrong with a cell and how to fix it, in the user's language."""
 
@@ -105,14 +117,16 @@ def birth_date(value) -> date | None:
         if 1800 < number < 2200 and not number.is_integer():
             # 1956.03 typed into a number cell: year.month (1956.1 is October, as written)
             year, month = f"{number:.2f}".split(".")
-            return _make(int(year), int(month), 1, value)
+            made = _make(int(year), int(month), 1, value)
+            return MonthDate(made.year, made.month, 1)
         value = raw_text(value)
     cleaned = text(value).replace(" ", "")
     for pattern, parts in DATE_PATTERNS:
         match = pattern.fullmatch(cleaned)
         if match:
             numbers = [int(g) for g in match.groups()]
-            return _make(numbers[0], numbers[1], numbers[2] if parts == 3 else 1, value)
+            made = _make(numbers[0], numbers[1], numbers[2] if parts == 3 else 1, value)
+            return made if parts == 3 else MonthDate(made.year, made.month, 1)
     raise CellError(
         _("“%(value)s”不是能识别的日期。请写成1956-03-12、1956/3/12、19560312或1956年3月这样的格式。")
         % {"value": raw_text(value)}

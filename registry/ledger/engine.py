@@ -169,7 +169,7 @@ class _Parser:
                 errors.append(_("第%(row)s行没有姓名：请在“姓名”或“户主姓名”列填写。") % {"row": row.number})
         info = rec["id_info"]
         if info is not None:
-            if rec["birth_date"] and rec["birth_date"] != info.birth_date:
+            if not cells.same_birth(rec["birth_date"], info.birth_date):
                 bad(
                     "birth_date",
                     _("出生日期%(typed)s与身份证号中的%(id)s不一致：请核对哪一个抄错了。")
@@ -268,6 +268,8 @@ def _person_diff(person: Person, rec: dict, mapped: set[str]) -> dict:
         if new in ("", None):
             continue
         old = getattr(person, f)
+        if f == "birth_date" and old is not None and cells.same_birth(new, old):
+            continue  # 1956.03 in the ledger does not erase a known day
         if old != new:
             diff[f] = [_display(f, old), _display(f, new)]
     if rec["phone"] and person.phone_index != phone_index(rec["phone"]):
@@ -373,8 +375,7 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
             same = [
                 p
                 for p in members.get(household.pk, [])
-                if _norm(p.name) == _norm(rec["name"])
-                and (rec["birth_date"] is None or p.birth_date in (None, rec["birth_date"]))
+                if _norm(p.name) == _norm(rec["name"]) and cells.same_birth(rec["birth_date"], p.birth_date)
             ]
             if same:
                 candidate = same[0]

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 import journal
 from core import crypto
 from core.excel import write_xlsx
+from core.masking import mask_id_number, mask_phone
 from registry.ledger import cells, engine, reader
 from registry.ledger import table as tables_
 from registry.ledger.columns import FIELDS
@@ -100,6 +102,20 @@ def ledger_upload(*, actor, unit: AdminUnit, content: bytes, filename: str) -> L
         data={"file": ledger_import.original_name, "sha256": ledger_import.file_sha256, "unit": unit.code},
     )
     return ledger_import
+
+
+_ID_LIKE = re.compile(r"\d{14,17}[\dXx]")
+_PHONE_LIKE = re.compile(r"1\d{10}")
+
+
+def _masked(value: str) -> str:
+    """Sample cells on screen: anything shaped like an ID number or a mobile number is masked."""
+    compact = value.replace(" ", "")
+    if _ID_LIKE.fullmatch(compact):
+        return mask_id_number(compact)
+    if _PHONE_LIKE.fullmatch(compact):
+        return mask_phone(compact)
+    return value
 
 
 @dataclass
@@ -196,7 +212,7 @@ def ledger_preview(
                 labels=t.labels,
                 mapping=chosen,
                 remembered=remembered,
-                samples=[[cells.raw_text(v) for v in row] for _i, row in t.data[:8]],
+                samples=[[_masked(cells.raw_text(v)) for v in row] for _i, row in t.data[:8]],
                 skipped=t.skipped,
                 data_rows=len(t.data),
                 table=t,

@@ -185,3 +185,22 @@ def test_preview_page_shows_changed_fields_before_confirming(client, tree, villa
 def test_supervisor_without_write_permission_cannot_open_the_import_page(client, county_supervisor):
     client.force_login(county_supervisor)
     assert client.get(reverse("registry:ledger_home")).status_code == 403
+
+
+def test_preview_samples_never_show_a_full_id_or_phone(client, tree, village_official):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    number = make_id(date(1960, 1, 1), 20)
+    rows = [[1, "钱大", "钱大", number, "男", "", "户主", "13812345678", "一组1号", "常住"]]
+    client.force_login(village_official)
+    client.post(
+        reverse("registry:ledger_home"),
+        {
+            "unit": tree.village_a1.code,
+            "file": SimpleUploadedFile("a.xlsx", ledgers.to_xlsx(Ledger(rows=rows))),
+        },
+    )
+    page = client.get(
+        reverse("registry:ledger_preview", args=[LedgerImport.objects.get().pk])
+    ).content.decode()
+    assert number not in page and "13812345678" not in page and number[:4] in page

@@ -395,3 +395,14 @@ def test_file_that_is_not_a_spreadsheet_is_refused(tree, village_official):
         services.ledger_upload(
             actor=village_official, unit=tree.village_a1, content=b"PK\x03\x04junk", filename="a.xlsx"
         )
+
+
+def test_birth_month_only_agrees_with_the_id_and_does_not_erase_a_known_day(tree, village_official):
+    number = make_id(date(1939, 8, 8), 1, "F")
+    row = one_person(idn=number, birth="1939.08")
+    first = run(village_official, tree.village_a1, ledgers.to_xlsx(Ledger(rows=[row])))
+    assert counts(first) == (1, 0, 0, 0)
+    row_without_id = one_person(idn="", birth="1939年8月")
+    again = run(village_official, tree.village_a1, ledgers.to_xlsx(Ledger(rows=[row_without_id])))
+    assert counts(again) == (0, 0, 1, 0)
+    assert Person.objects.get().birth_date == date(1939, 8, 8)
