@@ -94,5 +94,7 @@ def test_import_pages_fit_a_phone(live_server, phone, office):
     assert phone.locator("progress").get_attribute("value") == "42"
     screenshot(phone, "ledgers-progress-phone")
     progress_write(running, phase="done", done=3, total=3)
-    LedgerImport.objects.filter(pk=running.pk).update(status=LedgerImport.Status.DONE, data_rows=3, created_count=3)
+    LedgerImport.objects.filter(pk=running.pk).update(
+        status=LedgerImport.Status.DONE, data_rows=3, created_count=3
+    )
     phone.get_by_text("导入完成").wait_for()

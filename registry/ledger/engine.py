@@ -48,13 +48,21 @@ PERSON_DIFF_FIELDS = ("name", "sex", "birth_date", "relation", "residence", "id_
 class RowResult:
     """What became (or would become) of one source row."""
 
-    __slots__ = ("sheet", "number", "cells", "outcome", "reason", "diff", "name", "person", "household_key")
+    __slots__ = ("sheet", "number", "cells", "outcome", "reason", "diff", "name", "person", "filled")
 
     def __init__(self, sheet: str, number: int, cells_: list):
         self.sheet, self.number, self.cells = sheet, number, cells_
         self.outcome, self.reason, self.diff, self.name = "", "", {}, ""
         self.person: Person | None = None
-        self.household_key: tuple | None = None
+        self.filled: dict[int, str] = {}  # household cells merged down from the rows above
+
+    def original_cells(self) -> list:
+        """The row as written, with merged household cells filled in, so it stands alone when fixed."""
+        out = list(self.cells)
+        for column, value in self.filled.items():
+            out.extend([None] * (column + 1 - len(out)))
+            out[column] = value
+        return out
 
 
 @dataclass
@@ -157,8 +165,9 @@ class _Parser:
         own = [f for f in ("head_name", "household_no", "address") if f in raw and rec[f]]
         if not own and rec["relation"] != Person.Relation.HEAD and carried:
             for f in household_cols:
-                if not rec[f]:
-                    rec[f] = carried.get(f, "")
+                if not rec[f] and carried.get(f):
+                    rec[f] = carried[f]
+                    row.filled[column_of[f]] = carried[f]
         if "name" not in mapping.values() and rec["head_name"]:
             rec["name"] = rec["head_name"]
             rec["relation"] = rec["relation"] or Person.Relation.HEAD
@@ -215,9 +224,10 @@ class _Parser:
             )
         if rec["relation"] == Person.Relation.HEAD and not rec["head_name"]:
             rec["head_name"] = rec["name"]
-        if village is not None and not errors:
+        key: tuple | None = None
+        if village is not None:
             if rec["household_no"]:
-                key: tuple | None = ("no", village.pk, rec["household_no"])
+                key = ("no", village.pk, rec["household_no"])
             elif rec["head_name"]:
                 key = ("head", village.pk, _norm(rec["head_name"]), _norm(rec["address"]))
             else:
@@ -226,11 +236,11 @@ class _Parser:
                     errors.append(
                         _("第%(row)s行无法判断属于哪一户：请填写“户主姓名”或“户编号”。") % {"row": row.number}
                     )
-            rec["key"] = key
-        if not errors:
-            for f in household_cols:
-                carried[f] = rec[f]
-            carried["_key"] = rec["key"]
+        rec["key"] = key
+        # Carried on even when this row is quarantined, so the next member never joins the wrong household.
+        for f in household_cols:
+            carried[f] = rec[f]
+        carried["_key"] = key
         return rec, errors
 
 

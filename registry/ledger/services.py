@@ -321,7 +321,7 @@ def ledger_run(*, ledger_import_id: int) -> LedgerImport:
                     sheet=row.sheet[:100],
                     row_number=row.number,
                     values_cipher=crypto.encrypt(
-                        json.dumps([cells.raw_text(v) for v in row.cells], ensure_ascii=False),
+                        json.dumps([cells.raw_text(v) for v in row.original_cells()], ensure_ascii=False),
                         context="ledger.quarantine",
                     ),
                     reason=row.reason,

@@ -406,3 +406,18 @@ def test_birth_month_only_agrees_with_the_id_and_does_not_erase_a_known_day(tree
     again = run(village_official, tree.village_a1, ledgers.to_xlsx(Ledger(rows=[row_without_id])))
     assert counts(again) == (0, 0, 1, 0)
     assert Person.objects.get().birth_date == date(1939, 8, 8)
+
+
+def test_a_quarantined_head_row_does_not_send_its_members_to_the_previous_household(tree, village_official):
+    rows = [
+        [1, "周大", "周大", make_id(date(1950, 1, 1), 60), "男", "", "户主", "", "一组1号", "常住"],
+        [2, "吴二", "吴二", "4.10102E+17", "男", "", "户主", "", "二组2号", "常住"],
+        [3, None, "吴小", make_id(date(1980, 1, 1), 61), "男", "", "子", "", None, "常住"],  # merged cells
+    ]
+    result = run(village_official, tree.village_a1, ledgers.to_xlsx(Ledger(rows=rows)))
+    assert counts(result) == (2, 0, 0, 1)
+    son = Person.objects.get(name="吴小")
+    assert son.household.head_name != "周大" and son.household.address == "二组2号"
+    content = services.quarantine_workbook(actor=village_official, ledger_import=result)
+    table = [[c.value for c in r] for r in load_workbook(io.BytesIO(content)).active.iter_rows()]
+    assert table[1][1] == "吴二" and table[1][8] == "二组2号"
