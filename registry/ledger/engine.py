@@ -225,6 +225,8 @@ class _Parser:
         if rec["relation"] == Person.Relation.HEAD and not rec["head_name"]:
             rec["head_name"] = rec["name"]
         key: tuple | None = None
+        # the household's own head and address, as the key was made from them (a new household gets these)
+        rec["key_head"], rec["key_address"] = rec["head_name"], rec["address"]
         if village is not None:
             if rec["household_no"]:
                 key = ("no", village.pk, rec["household_no"])
@@ -232,6 +234,8 @@ class _Parser:
                 key = ("head", village.pk, _norm(rec["head_name"]), _norm(rec["address"]))
             else:
                 key = carried.get("_key")
+                rec["key_head"] = carried.get("_key_head", "")
+                rec["key_address"] = carried.get("_key_address", rec["address"])
                 if key is None:
                     errors.append(
                         _("第%(row)s行无法判断属于哪一户：请填写“户主姓名”或“户编号”。") % {"row": row.number}
@@ -241,6 +245,7 @@ class _Parser:
         for f in household_cols:
             carried[f] = rec[f]
         carried["_key"] = key
+        carried["_key_head"], carried["_key_address"] = rec["key_head"], rec["key_address"]
         return rec, errors
 
 
@@ -368,10 +373,11 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
     touched = [h.pk for h in household_of.values() if h is not None]
     members: dict[int, list[Person]] = {}
     for chunk in _chunks(touched):
-        for p in Person.objects.filter(household_id__in=chunk).select_related("household"):
+        for p in Person.objects.filter(household_id__in=chunk).select_related("household").order_by("id"):
             members.setdefault(p.household_id, []).append(p)
 
     prefix = unit.path
+    matched: set[int] = set()
     for row, rec in kept:
         household = household_of[rec["key"]]
         person = existing_by_id.get(rec["id_index"]) if rec["id_index"] else None
@@ -382,11 +388,17 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
             )
             continue
         if person is None and household is not None:
-            same = [
-                p
-                for p in members.get(household.pk, [])
-                if _norm(p.name) == _norm(rec["name"]) and cells.same_birth(rec["birth_date"], p.birth_date)
-            ]
+            same = sorted(
+                (
+                    p
+                    for p in members.get(household.pk, [])
+                    if p.pk not in matched
+                    and _norm(p.name) == _norm(rec["name"])
+                    and cells.same_birth(rec["birth_date"], p.birth_date)
+                ),
+                # the closest candidate first: same known birth date, same relation, then the oldest record
+                key=lambda p: (p.birth_date != rec["birth_date"], p.relation != rec["relation"], p.pk),
+            )
             if same:
                 candidate = same[0]
                 if candidate.id_index and rec["id_index"] and candidate.id_index != rec["id_index"]:
@@ -408,12 +420,13 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
                     grid=grid,
                     scope_path=(grid or village).path,
                     household_no=rec["household_no"][:40],
-                    address=rec["address"][:200],
-                    head_name=rec["head_name"][:50],
+                    address=rec["key_address"][:200],
+                    head_name=rec["key_head"][:50],
                     latitude=village.latitude,
                     longitude=village.longitude,
                 )
             continue
+        matched.add(person.pk)
         diff = _person_diff(person, rec, rec["mapped"])
         row.person = person
         if diff:
