@@ -22,8 +22,8 @@ demo: setup
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py demo_data --scale small --if-empty
 	$(BIN)/python manage.py demo_logins
-	@echo "Serving on http://127.0.0.1:8000/work/  (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload
+	@echo "Serving on http://127.0.0.1:8000/work/  (Ctrl-C to stop); background tasks (ledger imports) run in db_worker"
+	$(BIN)/python manage.py db_worker & trap 'kill $$!' EXIT; $(BIN)/python manage.py runserver 127.0.0.1:8000 --noreload
 
 test: setup
 	bash scripts/test.sh
