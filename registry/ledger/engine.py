@@ -71,7 +71,7 @@ class Plan:
     labels: dict[str, list[str]] = field(default_factory=dict)  # per sheet, for the quarantine workbook
     new_households: dict[tuple, Household] = field(default_factory=dict)
     new_people: list[tuple[RowResult, dict]] = field(default_factory=list)
-    updates: list[tuple[RowResult, Person, dict]] = field(default_factory=list)
+    updates: list[tuple[RowResult, "_Known", dict]] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -249,6 +249,36 @@ class _Parser:
         return rec, errors
 
 
+class _Known:
+    """An existing person, as little of it as matching and diffing need (200,000 model instances weigh ~1 GB)."""
+
+    FIELDS = (
+        "pk",
+        "household_id",
+        "scope_path",
+        "name",
+        "sex",
+        "birth_date",
+        "relation",
+        "residence",
+        "note",
+        "id_index",
+        "id_masked",
+        "phone_index",
+        "phone_masked",
+    )
+    __slots__ = FIELDS
+
+    def __init__(self, values):
+        for name, value in zip(self.FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+
+def _known(qs):
+    columns = ["id", *("household__scope_path" if f == "scope_path" else f for f in _Known.FIELDS[1:])]
+    return (_Known(v) for v in qs.values_list(*columns).iterator(chunk_size=5000))
+
+
 def _existing_households(villages: set[int]) -> tuple[dict, dict]:
     by_no, by_head = {}, {}
     qs = Household.objects.filter(village_id__in=villages).only(
@@ -356,10 +386,10 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
 
     villages = {rec["village_obj"].pk for _row, rec in kept}
     by_no, by_head = _existing_households(villages)
-    existing_by_id: dict[str, Person] = {}
+    existing_by_id: dict[str, _Known] = {}
     indexes = [rec["id_index"] for _row, rec in kept if rec["id_index"]]
     for chunk in _chunks(indexes):
-        for p in Person.objects.filter(id_index__in=chunk).select_related("household"):
+        for p in _known(Person.objects.filter(id_index__in=chunk)):
             existing_by_id[p.id_index] = p
     household_of: dict[tuple, Household] = {}
     for _row, rec in kept:
@@ -371,9 +401,9 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
         else:
             household_of[key] = by_head.get((key[1], key[2], key[3]))
     touched = [h.pk for h in household_of.values() if h is not None]
-    members: dict[int, list[Person]] = {}
+    members: dict[int, list[_Known]] = {}
     for chunk in _chunks(touched):
-        for p in Person.objects.filter(household_id__in=chunk).select_related("household").order_by("id"):
+        for p in _known(Person.objects.filter(household_id__in=chunk).order_by("id")):
             members.setdefault(p.household_id, []).append(p)
 
     prefix = unit.path
@@ -381,7 +411,7 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
     for row, rec in kept:
         household = household_of[rec["key"]]
         person = existing_by_id.get(rec["id_index"]) if rec["id_index"] else None
-        if person is not None and not person.household.scope_path.startswith(prefix):
+        if person is not None and not person.scope_path.startswith(prefix):
             row.outcome = QUARANTINED
             row.reason = rec["id_ref"] + _(
                 "这个身份证号已经登记在本次导入范围以外的户里：请先与该户所在的村核实，不要重复登记。"
@@ -494,9 +524,12 @@ def apply(
         if progress:
             progress(done, total)
     for chunk in _chunks(plan_.updates, CHUNK):
-        fields: set[str] = {"updated_at"}
         changes = {}
-        for row, person, rec in chunk:
+        by_fields: dict[frozenset, list[Person]] = {}
+        for row, known, rec in chunk:
+            # a partial instance: only the fields this row changes are written (grouped by field set below)
+            person = Person(pk=known.pk, household_id=known.household_id)
+            fields: set[str] = {"updated_at"}
             diff = row.diff
             for f in diff:
                 if f == "id_number":
@@ -520,7 +553,9 @@ def apply(
                 head_changed.add(person.household_id)
             person.updated_at = now
             changes[str(person.pk)] = diff
-        Person.objects.bulk_update([p for _r, p, _rec in chunk], sorted(fields), batch_size=CHUNK)
+            by_fields.setdefault(frozenset(fields), []).append(person)
+        for fields_, people in by_fields.items():
+            Person.objects.bulk_update(people, sorted(fields_), batch_size=CHUNK)
         journal.record(
             actor=actor,
             action="registry.ledger.rows_written",

@@ -421,3 +421,24 @@ def test_a_quarantined_head_row_does_not_send_its_members_to_the_previous_househ
     content = services.quarantine_workbook(actor=village_official, ledger_import=result)
     table = [[c.value for c in r] for r in load_workbook(io.BytesIO(content)).active.iter_rows()]
     assert table[1][1] == "吴二" and table[1][8] == "二组2号"
+
+
+def test_updates_with_different_changed_fields_touch_only_their_own_fields(tree, village_official):
+    household = make_household(tree.village_a1, address="甲一村三组5号")
+    a_id, b_id = make_id(date(1950, 5, 5), 70), make_id(date(1952, 6, 6), 71, "F")
+    a = make_person(household, "甲", id_number=a_id, phone="13900001111")
+    b = make_person(
+        household, "乙", id_number=b_id, relation=Person.Relation.SPOUSE, residence="migrant_work"
+    )
+    rows = [
+        one_person(idn=a_id, name="甲", birth="", sex="男", 居住状态="外出务工"),
+        one_person(
+            idn=b_id, name="乙", birth="", sex="女", 与户主关系="配偶", 联系电话="13700002222", 居住状态=""
+        ),
+    ]
+    result = run(village_official, tree.village_a1, ledgers.to_xlsx(Ledger(rows=rows)))
+    assert counts(result) == (0, 2, 0, 0)
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.residence == "migrant_work" and a.phone_masked.startswith("139") and a.id_index == id_index(a_id)
+    assert b.residence == "migrant_work" and b.phone_masked.startswith("137") and b.id_index == id_index(b_id)
