@@ -111,6 +111,14 @@ def _norm(value: str) -> str:
     return cells.text(value).replace(" ", "")
 
 
+def _id_ref(rec: dict, row: RowResult) -> str:
+    """The ID cell's name, made only for the rows that need it in a reason."""
+    if rec["id_ref"] is None:
+        return ""
+    column, labels = rec["id_ref"]
+    return _cell_ref(column, row, labels)
+
+
 class _Parser:
     """Turns a row's cells into a record of clean values, or a list of reasons naming each bad cell."""
 
@@ -150,7 +158,7 @@ class _Parser:
             except cells.CellError as exc:
                 bad("phone", str(exc))
         rec["id_info"] = None
-        rec["id_ref"] = _cell_ref(column_of["id_number"], row, labels) if "id_number" in raw else ""
+        rec["id_ref"] = (column_of["id_number"], labels) if "id_number" in raw else None
         if "id_number" in raw:
             try:
                 typed = cells.id_number(raw["id_number"])
@@ -413,7 +421,7 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
         person = existing_by_id.get(rec["id_index"]) if rec["id_index"] else None
         if person is not None and not person.scope_path.startswith(prefix):
             row.outcome = QUARANTINED
-            row.reason = rec["id_ref"] + _(
+            row.reason = _id_ref(rec, row) + _(
                 "这个身份证号已经登记在本次导入范围以外的户里：请先与该户所在的村核实，不要重复登记。"
             )
             continue
@@ -433,7 +441,7 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
                 candidate = same[0]
                 if candidate.id_index and rec["id_index"] and candidate.id_index != rec["id_index"]:
                     row.outcome = QUARANTINED
-                    row.reason = rec["id_ref"] + _(
+                    row.reason = _id_ref(rec, row) + _(
                         "本户已登记同名人员“%(name)s”，但身份证号不同：请核对是否为同一人。"
                     ) % {"name": candidate.name}
                     continue
