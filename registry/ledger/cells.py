@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from registry.models import Person
 
 EXCEL_EPOCH = date(1899, 12, 30)
+_UNTIDY = re.compile(r"^\s|\s$|\s\s|[^\S ]")
 
 
 class MonthDate(date):
@@ -40,6 +41,8 @@ def text(value) -> str:
     out = str(value)
     if not unicodedata.is_normalized("NFKC", out):
         out = unicodedata.normalize("NFKC", out)
+    if _UNTIDY.search(out) is None:
+        return out  # the very same string object: no copy of every clean cell
     return " ".join(out.split())
 
 

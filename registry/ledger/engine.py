@@ -119,6 +119,35 @@ def _id_ref(rec: dict, row: RowResult) -> str:
     return _cell_ref(column, row, labels)
 
 
+class _Rec:
+    """One row's clean values. Slots, not a dict: 200,000 of them live at once during planning."""
+
+    __slots__ = (
+        *FIELDS,
+        "id_info",
+        "id_ref",
+        "village_obj",
+        "grid_obj",
+        "key",
+        "key_head",
+        "key_address",
+        "mapped",
+        "id_index",
+        "household",
+    )
+
+    def __init__(self):
+        for name in FIELDS:
+            setattr(self, name, "")
+        self.key = self.household = None
+
+    def __getitem__(self, name: str):
+        return getattr(self, name)
+
+    def __setitem__(self, name: str, value) -> None:
+        setattr(self, name, value)
+
+
 class _Parser:
     """Turns a row's cells into a record of clean values, or a list of reasons naming each bad cell."""
 
@@ -136,7 +165,7 @@ class _Parser:
         def bad(field_name: str, message: str) -> None:
             errors.append(_cell_ref(column_of[field_name], row, labels) + message)
 
-        rec: dict = dict.fromkeys(FIELDS, "")
+        rec = _Rec()
         for f in ("name", "head_name", "address", "village", "group", "household_no", "note"):
             if f in raw:
                 rec[f] = cells.text(raw[f])
@@ -394,11 +423,6 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
 
     villages = {rec["village_obj"].pk for _row, rec in kept}
     by_no, by_head = _existing_households(villages)
-    existing_by_id: dict[str, _Known] = {}
-    indexes = [rec["id_index"] for _row, rec in kept if rec["id_index"]]
-    for chunk in _chunks(indexes):
-        for p in _known(Person.objects.filter(id_index__in=chunk)):
-            existing_by_id[p.id_index] = p
     household_of: dict[tuple, Household] = {}
     for _row, rec in kept:
         key = rec["key"]
@@ -410,9 +434,17 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
             household_of[key] = by_head.get((key[1], key[2], key[3]))
     touched = [h.pk for h in household_of.values() if h is not None]
     members: dict[int, list[_Known]] = {}
+    existing_by_id: dict[str, _Known] = {}
     for chunk in _chunks(touched):
         for p in _known(Person.objects.filter(household_id__in=chunk).order_by("id")):
             members.setdefault(p.household_id, []).append(p)
+            if p.id_index:
+                existing_by_id[p.id_index] = p
+    # people registered elsewhere (another household, maybe outside the unit) are looked up by ID only
+    missing = [i for _row, rec in kept if (i := rec["id_index"]) and i not in existing_by_id]
+    for chunk in _chunks(missing):
+        for p in _known(Person.objects.filter(id_index__in=chunk)):
+            existing_by_id[p.id_index] = p
 
     prefix = unit.path
     matched: set[int] = set()
