@@ -639,7 +639,13 @@ def _insert_people(people: list[Person], now) -> list[int]:
         params.append(row)
     last = Person.objects.filter(created_at=now).order_by("-id").values_list("id", flat=True).first() or 0
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)  # noqa: S608
+        if connection.vendor == "postgresql":
+            # COPY is several times faster than INSERTs on PostgreSQL; same transaction, same rollback.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)  # noqa: S608
     return list(
         Person.objects.filter(created_at=now, id__gt=last).order_by("id").values_list("id", flat=True)
     )
