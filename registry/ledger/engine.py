@@ -370,10 +370,17 @@ def _display(field_name: str, value) -> str:
     return str(value)
 
 
-def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: int | None = None) -> Plan:
+def plan(
+    *,
+    unit: AdminUnit,
+    tables: list[tuple[Table, dict[int, str]]],
+    limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Plan:
     """Decide every row's outcome without writing anything."""
     parser = _Parser(unit)
     result = Plan()
+    total_rows = sum(len(t.data) for t, _m in tables)
     records: list[tuple[RowResult, dict]] = []
     for table, mapping in tables:
         result.labels[table.sheet] = table.labels
@@ -386,6 +393,8 @@ def plan(*, unit: AdminUnit, tables: list[tuple[Table, dict[int, str]]], limit: 
                 break
             row = RowResult(table.sheet, index + 1, raw)
             result.rows.append(row)
+            if progress and len(result.rows) % 5000 == 0:
+                progress(len(result.rows), total_rows)
             rec, errors = parser.parse(row, mapping, table.labels, carried)
             rec["mapped"] = mapped
             row.name = rec["name"]

@@ -4,6 +4,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,21 @@ def progress_write(ledger_import: LedgerImport, *, phase: str, done: int = 0, to
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"phase": phase, "done": done, "total": total}))
     tmp.replace(path)
+
+
+STALLED_AFTER_SECONDS = 600
+
+
+def is_stalled(ledger_import: LedgerImport) -> bool:
+    """A queued or running import whose progress has not moved for ten minutes: its worker died.
+
+    Its transaction rolled back with it, so running it again is safe.
+    """
+    try:
+        age = time.time() - _progress_path(ledger_import).stat().st_mtime
+    except OSError:
+        return True
+    return age > STALLED_AFTER_SECONDS
 
 
 def progress_read(ledger_import: LedgerImport) -> dict:
@@ -257,11 +273,10 @@ def ledger_confirm(
 ):
     """Fix the mapping (remembered for this office's next file of the same layout) and start the import."""
     _require_import(actor, ledger_import.unit)
-    if ledger_import.status in {
-        LedgerImport.Status.QUEUED,
-        LedgerImport.Status.RUNNING,
-        LedgerImport.Status.DONE,
-    }:
+    if ledger_import.status == LedgerImport.Status.DONE or (
+        ledger_import.status in {LedgerImport.Status.QUEUED, LedgerImport.Status.RUNNING}
+        and not is_stalled(ledger_import)
+    ):
         raise ValidationError(_("这个文件已经在导入或已导入完成。"))
     tables = _tables(ledger_import)
     chosen = {t.sheet: _mapping_for(ledger_import, t, mapping)[0] for t in tables}
@@ -298,6 +313,8 @@ def ledger_confirm(
 def ledger_run(*, ledger_import_id: int) -> LedgerImport:
     """Run a confirmed import: all rows or none; a failure leaves the registry untouched and can be re-run."""
     ledger_import = LedgerImport.objects.select_related("unit", "created_by").get(pk=ledger_import_id)
+    if ledger_import.status == LedgerImport.Status.DONE:
+        return ledger_import  # a task delivered twice (or a re-run racing the old worker) does nothing
     actor = ledger_import.created_by
     LedgerImport.objects.filter(pk=ledger_import.pk).update(status=LedgerImport.Status.RUNNING)
     try:
@@ -306,7 +323,13 @@ def ledger_run(*, ledger_import_id: int) -> LedgerImport:
         pairs = [(t, {int(k): v for k, v in ledger_import.mapping.get(t.sheet, {}).items()}) for t in tables]
         pairs = [(t, m) for t, m in pairs if m]
         progress_write(ledger_import, phase="checking")
-        result = engine.plan(unit=ledger_import.unit, tables=pairs)
+        result = engine.plan(
+            unit=ledger_import.unit,
+            tables=pairs,
+            progress=lambda done, total: progress_write(
+                ledger_import, phase="checking", done=done, total=total
+            ),
+        )
         counts = result.counts()
 
         def report(done: int, total: int) -> None:

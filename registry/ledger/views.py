@@ -132,11 +132,13 @@ def _status_context(ledger_import) -> dict:
     total = progress.get("total") or 0
     percent = int(100 * progress.get("done", 0) / total) if total else 0
     finished = ledger_import.status in {ledger_import.Status.DONE, ledger_import.Status.FAILED}
+    stalled = not finished and services.is_stalled(ledger_import)
     return {
         "ledger_import": ledger_import,
         "progress": progress,
         "percent": 100 if ledger_import.status == ledger_import.Status.DONE else percent,
         "finished": finished,
+        "stalled": stalled,
         "quarantined": ledger_import.quarantined_rows.all()[:100] if finished else [],
     }
 

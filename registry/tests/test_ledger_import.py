@@ -442,3 +442,31 @@ def test_updates_with_different_changed_fields_touch_only_their_own_fields(tree,
     b.refresh_from_db()
     assert a.residence == "migrant_work" and a.phone_masked.startswith("139") and a.id_index == id_index(a_id)
     assert b.residence == "migrant_work" and b.phone_masked.startswith("137") and b.id_index == id_index(b_id)
+
+
+def test_an_import_whose_worker_died_can_be_run_again(tree, village_official):
+    import os
+
+    upload = services.ledger_upload(
+        actor=village_official,
+        unit=tree.village_a1,
+        content=ledgers.to_xlsx(ledgers.messy(2)),
+        filename="a.xlsx",
+    )
+    LedgerImport.objects.filter(pk=upload.pk).update(status=LedgerImport.Status.RUNNING)
+    upload.refresh_from_db()
+    services.progress_write(upload, phase="writing", done=1, total=10)
+    with pytest.raises(ValidationError):  # still moving: not to be started twice
+        services.ledger_confirm(actor=village_official, ledger_import=upload, background=False)
+    stale = services.ledger_dir() / f"{upload.pk}.progress.json"
+    old = stale.stat().st_mtime - services.STALLED_AFTER_SECONDS - 1
+    os.utime(stale, (old, old))
+    result = services.ledger_confirm(actor=village_official, ledger_import=upload, background=False)
+    assert result.status == LedgerImport.Status.DONE and result.created_count > 0
+
+
+def test_a_finished_import_delivered_again_to_a_worker_does_nothing(tree, village_official):
+    result = run(village_official, tree.village_a1, ledgers.to_xlsx(ledgers.messy(2)))
+    before = counts(result)
+    again = services.ledger_run(ledger_import_id=result.pk)
+    assert counts(again) == before and Person.objects.count() == before[0]
