@@ -44,8 +44,10 @@ layouts = st.sampled_from(["plain", "title", "blank_and_total"])
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(rows=st.lists(row, min_size=1, max_size=12), layout=layouts)
-def test_every_data_row_has_one_outcome_and_reimport_changes_nothing(db, django_db_blocker, rows, layout):
+@given(rows=st.lists(row, min_size=1, max_size=12), layout=layouts, fmt=st.sampled_from(["xlsx", "csv-gbk"]))
+def test_every_data_row_has_one_outcome_and_reimport_changes_nothing(
+    db, django_db_blocker, rows, layout, fmt
+):
     with django_db_blocker.unblock():
         from django.db import transaction
 
@@ -60,21 +62,24 @@ def test_every_data_row_has_one_outcome_and_reimport_changes_nothing(db, django_
                 ledger.title = ["甲一村人口台账", ""]
             elif layout == "blank_and_total":
                 ledger.rows = table[:1] + [[None] * 10] + table[1:] + [["合计", None, len(table)]]
-            content = ledgers.to_xlsx(ledger)
-            first = _run(tree, content)
+            if fmt == "xlsx":
+                content, filename = ledgers.to_xlsx(ledger), "p.xlsx"
+            else:
+                content, filename = ledgers.to_csv(ledger, encoding="gbk"), "p.csv"
+            first = _run(tree, content, filename)
             assert (
                 first.created_count + first.updated_count + first.unchanged_count + first.quarantined_count
                 == len(rows)
             )
             assert first.data_rows == len(rows)
             people, households = Person.objects.count(), Household.objects.count()
-            second = _run(tree, content)
+            second = _run(tree, content, filename)
             assert (second.created_count, second.updated_count) == (0, 0)
             assert second.quarantined_count == first.quarantined_count
             assert (Person.objects.count(), Household.objects.count()) == (people, households)
             transaction.set_rollback(True)
 
 
-def _run(tree, content) -> LedgerImport:
-    upload = services.ledger_upload(actor=None, unit=tree.village_a1, content=content, filename="p.xlsx")
+def _run(tree, content, filename) -> LedgerImport:
+    upload = services.ledger_upload(actor=None, unit=tree.village_a1, content=content, filename=filename)
     return services.ledger_confirm(actor=None, ledger_import=upload, background=False)
