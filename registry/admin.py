@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from registry.models import Household, Person, Tag
+from registry.models import Household, LedgerImport, Person, Tag
 
 
 @admin.register(Tag)
@@ -36,4 +36,29 @@ class HouseholdAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerImport)
+class LedgerImportAdmin(admin.ModelAdmin):
+    """Read-only: imports run through registry.ledger.services; quarantined rows stay encrypted."""
+
+    list_display = [
+        "original_name",
+        "unit",
+        "status",
+        "data_rows",
+        "created_count",
+        "updated_count",
+        "unchanged_count",
+        "quarantined_count",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    exclude = ["mapping"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -13,3 +13,4 @@ class RegistryConfig(AppConfig):
         register_nav(NavItem(_("户"), "registry:household_list", perm="registry.view_household", order=10))
         register_nav(NavItem(_("人员"), "registry:person_list", perm="registry.view_person", order=11))
         register_nav(NavItem(_("查找"), "registry:search", order=90))
+        register_nav(NavItem(_("导入台账"), "registry:ledger_home", perm="registry.add_person", order=80))

@@ -52,3 +52,12 @@ class PersonForm(forms.Form):
     def __init__(self, *args, tags=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tags"].choices = [(t.code, t.name) for t in tags]
+
+
+class LedgerUploadForm(forms.Form):
+    unit = forms.ChoiceField(label=_("导入到"))
+    file = forms.FileField(label=_("台账文件（.xlsx、.xls或.csv）"))
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [(u.code, u.name) for u in units]

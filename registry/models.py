@@ -156,3 +156,86 @@ class Person(models.Model):
     @property
     def is_living_here(self) -> bool:
         return self.residence == self.Residence.RESIDENT
+
+
+class LedgerMapping(models.Model):
+    """The column mapping an office confirmed for one ledger layout, proposed again for its next file."""
+
+    unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="ledger_mappings")
+    signature = models.CharField(max_length=40)
+    labels = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)  # {column index as str: field}
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("台账列对应关系")
+        verbose_name_plural = _("台账列对应关系")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "signature"], name="ledger_mapping_unique_per_layout")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {' / '.join(self.labels[:4])}"
+
+
+class LedgerImport(models.Model):
+    """One uploaded ledger file and what became of each of its rows; it commits whole or not at all."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("待确认")
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    unit = models.ForeignKey(
+        AdminUnit, verbose_name=_("导入到"), on_delete=models.PROTECT, related_name="ledger_imports"
+    )
+    scope_path = models.CharField(max_length=255, db_index=True, editable=False)
+    created_by = models.ForeignKey(
+        "territory.Staff", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    original_name = models.CharField(_("文件名"), max_length=255)
+    stored_path = models.CharField(max_length=500, editable=False)
+    file_sha256 = models.CharField(max_length=64, editable=False)
+    sheet = models.CharField(_("工作表"), max_length=100, blank=True)
+    mapping = models.JSONField(default=dict)  # {sheet: {column index as str: field}}
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    data_rows = models.PositiveIntegerField(_("数据行"), default=0)
+    created_count = models.PositiveIntegerField(_("新增"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变"), default=0)
+    quarantined_count = models.PositiveIntegerField(_("待处理"), default=0)
+    skipped = models.JSONField(default=dict)  # blank / total / note / header rows set aside, per kind
+    error = models.TextField(_("错误"), blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("台账导入")
+        verbose_name_plural = _("台账导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def accounted(self) -> int:
+        return self.created_count + self.updated_count + self.unchanged_count + self.quarantined_count
+
+
+class QuarantinedRow(models.Model):
+    """A source row that was not imported, kept whole (encrypted) with the reason, for fixing and re-import."""
+
+    ledger_import = models.ForeignKey(LedgerImport, on_delete=models.CASCADE, related_name="quarantined_rows")
+    sheet = models.CharField(max_length=100)
+    row_number = models.PositiveIntegerField()
+    values_cipher = models.TextField()  # the original cells, JSON, AES-GCM: they hold ID numbers
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["ledger_import_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.row_number}"

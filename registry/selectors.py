@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from registry import idcard
-from registry.models import Household, Person, Tag
+from registry.models import Household, LedgerImport, Person, Tag
 from registry.services import id_index, normalize_phone, phone_index
 from territory.selectors import jurisdiction_paths, prefix_q, scope_q
 
@@ -194,3 +194,17 @@ def registry_summary(*, user) -> dict:
         "by_residence": by_residence,
         "tags": tags,
     }
+
+
+def ledger_import_list(*, user) -> QuerySet[LedgerImport]:
+    """Imports into units inside the user's jurisdiction, newest first."""
+    if not _can(user, "registry.add_person"):
+        return LedgerImport.objects.none()
+    return LedgerImport.objects.filter(scope_q(user, "scope_path")).select_related("unit", "created_by")
+
+
+def ledger_import_get(*, user, pk) -> LedgerImport:
+    try:
+        return ledger_import_list(user=user).get(pk=pk)
+    except (LedgerImport.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

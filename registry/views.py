@@ -1,13 +1,16 @@
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from journal.selectors import pii_views_for_target
-from registry import selectors, services
+from registry import exports, selectors, services
 from registry.forms import HouseholdFilterForm, PersonFilterForm, PersonForm, RevealForm
 from registry.models import Tag
 from territory.models import AdminUnit
@@ -139,6 +142,39 @@ def person_reveal(request, pk: int):
         {"person": person, "value": value, "error": error, "form": form},
         status=status,
     )
+
+
+def _attachment(export) -> HttpResponse:
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(export.filename)}"
+    return response
+
+
+@login_required
+@permission_required("registry.view_household", raise_exception=True)
+def household_export(request):
+    """The household list as filtered, in .xlsx or .csv."""
+    villages, tags = _filter_choices(request.user)
+    form = HouseholdFilterForm(request.GET or None, villages=villages, tags=tags)
+    filters = form.cleaned_data if form.is_valid() else {}
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    return _attachment(exports.household_export(actor=request.user, filters=filters, fmt=fmt))
+
+
+@login_required
+@permission_required("registry.view_person", raise_exception=True)
+def person_export(request):
+    """The person list as filtered; full ID numbers only with the permission and when asked for."""
+    villages, tags = _filter_choices(request.user)
+    form = PersonFilterForm(request.GET or None, villages=villages, tags=tags)
+    filters = form.cleaned_data if form.is_valid() else {}
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    full = request.method == "POST" and request.POST.get("full") == "1"  # a journaled act, never a link
+    try:
+        export = exports.person_export(actor=request.user, filters=filters, fmt=fmt, full=full)
+    except PermissionDenied as exc:
+        return HttpResponse(str(exc), status=403)
+    return _attachment(export)
 
 
 @login_required

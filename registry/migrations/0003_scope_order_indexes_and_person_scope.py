@@ -14,7 +14,7 @@ def copy_household_scope(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ('registry', '0002_ledger_import'),
         ('territory', '0001_initial'),
     ]
 

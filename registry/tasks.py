@@ -1,0 +1,11 @@
+"""Background work for the registry: ledger imports run here, away from the request."""
+
+from django_tasks import task
+
+
+@task()
+def run_ledger_import(ledger_import_id: int) -> dict:
+    from registry.ledger.services import ledger_run
+
+    result = ledger_run(ledger_import_id=ledger_import_id)
+    return {"id": result.pk, "status": result.status}
