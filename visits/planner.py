@@ -10,7 +10,7 @@ never scheduled during lunch and every window still holds on the clock.
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from pyvrp import Client, Depot, Location, ProblemData, SolveParams, VehicleType
@@ -137,15 +137,20 @@ def _matrices(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     return distance, duration
 
 
+def _working_window(problem: Problem, clock: _Clock, c: Candidate) -> tuple[int, int]:
+    early, late = problem.shift_start, clock.window_end(problem.shift_start + problem.shift_minutes)
+    if c.window:
+        early = max(early, clock.window_start(c.window[0]))
+        late = min(late, clock.window_end(c.window[1]))
+    return early, late
+
+
 def _data(problem: Problem, clock: _Clock, relax: bool, distance, duration) -> ProblemData:
     shift_end_w = clock.window_end(problem.shift_start + problem.shift_minutes)
     locations = [Location(x=0, y=0)] + [Location(x=0, y=0) for _ in problem.candidates]
     clients = []
     for i, c in enumerate(problem.candidates, start=1):
-        early, late = problem.shift_start, shift_end_w
-        if c.window:
-            early = max(early, clock.window_start(c.window[0]))
-            late = min(late, clock.window_end(c.window[1]))
+        early, late = _working_window(problem, clock, c)
         clients.append(
             Client(
                 location=i,
@@ -188,6 +193,18 @@ def solve(problem: Problem, seconds: float = 1.0, seed: int = 0, neighbours: int
     """Plans the most valuable feasible day; mandatory stops are kept unless they cannot all fit."""
     started = time.perf_counter()
     clock = _Clock(problem)
+    # A household available only during lunch or outside the shift cannot be visited today at all.
+    unservable = [
+        c
+        for c in problem.candidates
+        if _working_window(problem, clock, c)[1] < _working_window(problem, clock, c)[0]
+    ]
+    if unservable:
+        servable = [c for c in problem.candidates if all(c is not u for u in unservable)]
+        inner = solve(replace(problem, candidates=servable), seconds, seed, neighbours)
+        inner.unplanned.extend(unservable)
+        inner.relaxed_required = inner.relaxed_required or any(c.required for c in unservable)
+        return inner
     if not problem.candidates or not problem.vehicles:
         return Solution([PlannedRoute(v) for v in problem.vehicles], list(problem.candidates), True, 0.0, 0.0)
     distance, duration = _matrices(problem)

@@ -45,8 +45,15 @@ def problems(draw):
 
 
 def _in_lunch(problem, minute):
-    return (
-        problem.lunch_minutes and problem.lunch_start < minute < problem.lunch_start + problem.lunch_minutes
+    # A shift that does not cover the whole lunch hour (a half day) has no lunch break.
+    shift_end = problem.shift_start + problem.shift_minutes
+    has_lunch = (
+        problem.shift_start < problem.lunch_start and shift_end >= problem.lunch_start + problem.lunch_minutes
+    )
+    return bool(
+        has_lunch
+        and problem.lunch_minutes
+        and problem.lunch_start < minute < problem.lunch_start + problem.lunch_minutes
     )
 
 
@@ -108,3 +115,24 @@ def test_fuel_cost_follows_distance_and_price():
     route = solve(problem, seconds=0.1).routes[0]
     assert route.km > 10
     assert route.fuel_cost(problem) == round(route.km * 0.8, 2)
+
+
+def test_household_available_only_during_lunch_is_left_unplanned_not_visited_in_lunch():
+    from visits.planner import Candidate, Problem, solve
+
+    here = (33.95, 114.55)
+    lunch_only = Candidate(key=1, lat=here[0], lng=here[1], prize=1000, service_minutes=5, window=(721, 741))
+    normal = Candidate(key=2, lat=here[0], lng=here[1], prize=1000, service_minutes=5)
+    problem = Problem(
+        depot=here,
+        vehicles=[0],
+        candidates=[lunch_only, normal],
+        shift_start=8 * 60,
+        shift_minutes=8 * 60,
+        lunch_start=720,
+        lunch_minutes=30,
+    )
+    solution = solve(problem, seconds=0.2)
+    planned = [s.candidate.key for r in solution.routes for s in r.stops]
+    assert planned == [2]
+    assert [c.key for c in solution.unplanned] == [1]
