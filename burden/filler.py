@@ -33,7 +33,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
-from openpyxl.cell.cell import MergedCell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.utils import get_column_letter
 
 from burden.models import ManualValue, RowUnit, Synonym
@@ -277,7 +277,7 @@ def _digits(text: str) -> set[str]:
 
 
 def similarity(a: str, b: str) -> float:
-    """0..1: difflib's ratio blended with jieba token overlap; numbers (60岁, 80岁) must agree."""
+    """0..1: difflib's ratio blended with jieba token overlap (or containment); numbers (60岁, 80岁) must agree."""
     if not a or not b:
         return 0.0
     if a == b:
@@ -285,7 +285,9 @@ def similarity(a: str, b: str) -> float:
     ratio = difflib.SequenceMatcher(None, a, b).ratio()
     ta, tb = _tokens(a), _tokens(b)
     overlap = len(ta & tb) / len(ta | tb) if ta | tb else 0.0
-    score = 0.6 * ratio + 0.4 * overlap
+    short, long = sorted((a, b), key=len)
+    contained = len(short) / len(long) if short in long else 0.0
+    score = 0.7 * ratio + 0.3 * max(overlap, contained)
     if _digits(a) != _digits(b):
         score *= 0.5
     return score
@@ -710,7 +712,7 @@ def _fill_aggregate(template, actor, content: bytes) -> FillResult:
                     placed[r] = match
     if not placed:
         start = template.data_start + (1 if total_row == template.data_start else 0)
-        style_row = template.data_start
+        style_row = start
         for i, unit in enumerate(units):
             r = start + i
             if r != style_row:
@@ -849,7 +851,7 @@ def _cell_xml(ref: str, style: str, value) -> str:
 
 
 _ROW = re.compile(r"<row\b[^>]*?\br=\"(\d+)\"[^>]*?(?:/>|>.*?</row>)", re.S)
-_CELL_STYLE = re.compile(r"<c\b[^>]*?\br=\"([A-Z]+)\d+\"[^>]*?(?:\bs=\"(\d+)\")?[^>]*?/?>")
+_CELL_TAG = re.compile(r"<c\b([^>]*?)/?>")
 
 
 def _sheet_part(package: zipfile.ZipFile, sheet_name: str) -> str:
@@ -886,7 +888,15 @@ def _fill_list(template, actor, content: bytes, *, progress=None) -> FillResult:
             cell.value = 0
     for rng in list(ws.merged_cells.ranges):
         if rng.max_row >= template.data_start:
+            # A merge in the data area would swallow cells of the streamed rows: unmerge it, and let
+            # every cell it covered carry its top-left cell's style.
+            top = ws.cell(rng.min_row, rng.min_col)
             ws.merged_cells.remove(rng)
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    if (r, c) != (rng.min_row, rng.min_col):
+                        ws._cells[(r, c)] = Cell(ws, row=r, column=c)
+                        ws._cells[(r, c)]._style = copy(top._style)
     buffer = io.BytesIO()
     wb.save(buffer)
     del wb, ws
@@ -911,8 +921,11 @@ def _fill_list(template, actor, content: bytes, *, progress=None) -> FillResult:
         if r < template.data_start:
             kept.append(m.group(0))
         elif r == template.data_start:
-            for cm in _CELL_STYLE.finditer(m.group(0)):
-                styles[cm.group(1)] = cm.group(2) or ""
+            for attrs in _CELL_TAG.findall(m.group(0)):
+                ref = re.search(r'\br="([A-Z]+)\d+"', attrs)
+                style = re.search(r'\bs="(\d+)"', attrs)
+                if ref:
+                    styles[ref.group(1)] = style.group(1) if style else ""
     columns = [(c["letter"], c["source"], styles.get(c["letter"], ""), normalize(c["label"])) for c in mapped]
 
     out = io.BytesIO()
@@ -958,6 +971,6 @@ def _drop_data_merges(tail: str, data_start: int) -> str:
         rows = [int(x) for x in re.findall(r"[A-Z]+(\d+)", m.group(1))]
         return max(rows) < data_start
 
-    kept = [m.group(0) for m in re.finditer(r'<mergeCell ref="([^"]+)"/>', tail) if keep(m)]
+    kept = [m.group(0) for m in re.finditer(r'<mergeCell ref="([^"]+)"\s*/>', tail) if keep(m)]
     block = f'<mergeCells count="{len(kept)}">{"".join(kept)}</mergeCells>' if kept else ""
     return re.sub(r"<mergeCells\b.*?</mergeCells>", block, tail, flags=re.S)

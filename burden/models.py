@@ -68,6 +68,9 @@ class TypeDefault(models.Model):
         verbose_name_plural = _("任务类型默认工时")
         constraints = [models.UniqueConstraint(fields=["county", "type"], name="burden_type_default_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.get_type_display()}: {self.hours}"
+
 
 class Task(models.Model):
     """Work that lands on grassroots units from above; its cost is the estimated hours per assignee."""
@@ -129,6 +132,9 @@ class Assignment(models.Model):
         verbose_name = _("承办")
         verbose_name_plural = _("承办")
 
+    def __str__(self) -> str:
+        return f"{self.task_id} → {self.unit_id}"
+
 
 class RowUnit(models.TextChoices):
     PERSON = "person", _("每人一行")
@@ -184,6 +190,9 @@ class Synonym(models.Model):
             models.UniqueConstraint(fields=["county", "label", "row_unit"], name="burden_synonym_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.label} → {self.source}"
+
 
 class ManualValue(models.Model):
     """A value the registry does not hold, entered once for a unit and a column label, then reused."""
@@ -198,6 +207,9 @@ class ManualValue(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "label"], name="burden_manual_value_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} · {self.label}"
 
 
 class ReportFill(models.Model):
@@ -227,6 +239,9 @@ class ReportFill(models.Model):
         verbose_name = _("填报记录")
         verbose_name_plural = _("填报记录")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} @ {self.unit_id}"
 
     @property
     def progress_step(self) -> int:

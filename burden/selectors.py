@@ -323,14 +323,12 @@ def dashboard(*, user, as_of: date | None = None, weeks: int = 4) -> Dashboard:
     )
     board.issuers = [(f"{u}{d or ''}", h, n, bad) for u, d, h, n, bad in issuers]
     labels = dict(TaskType.choices)
-    by_type = dict(
-        (
-            (t, (n, h))
-            for t, n, h in period.values_list("task__type")
-            .annotate(n=Count("task_id", distinct=True), h=Sum("hours"))
-            .order_by()
-        )
-    )
+    by_type = {
+        t: (n, h)
+        for t, n, h in period.values_list("task__type")
+        .annotate(n=Count("task_id", distinct=True), h=Sum("hours"))
+        .order_by()
+    }
     board.by_type = [(t, str(labels[t]), *by_type.get(t, (0, Decimal(0)))) for t in TaskType.values]
 
     board.duplicates = duplicate_requests(user=user)
@@ -348,9 +346,8 @@ def duplicate_requests(*, user) -> list[dict]:
     asked: dict[str, list[str]] = defaultdict(list)
     for name, columns in template_list(user=user).filter(confirmed=True).values_list("name", "columns"):
         for source in {c.get("source") for c in columns}:
-            if source and not source.startswith("_"):
-                if name not in asked[source]:
-                    asked[source].append(name)
+            if source and not source.startswith("_") and name not in asked[source]:
+                asked[source].append(name)
     return sorted(
         (
             {"source": s, "label": source_label(s), "templates": names}

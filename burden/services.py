@@ -292,7 +292,9 @@ def fill_request(*, actor, template: ReportTemplate) -> ReportFill:
     )
     from burden.tasks import run_fill
 
-    transaction.on_commit(lambda: run_fill.enqueue(fill.pk))
+    # Enqueued inside the transaction on purpose: the database backend stores the job in this same
+    # transaction, so a worker can never pick it up before the fill record exists.
+    run_fill.enqueue(fill.pk)
     return fill
 
 

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -22,7 +23,8 @@ def run_fill(fill_id: int) -> None:
         ReportFill.objects.filter(pk=fill.pk).update(progress=percent)
 
     try:
-        result = filler.fill(fill.template, fill.actor, progress=progress)
+        with transaction.atomic():  # a savepoint: a failed query must not poison the failure record
+            result = filler.fill(fill.template, fill.actor, progress=progress)
     except Exception as exc:  # noqa: BLE001 - the person sees what went wrong instead of a spinner forever
         fill.status, fill.error = ReportFill.Status.FAILED, str(exc)[:2000]
         fill.finished_at = timezone.now()
