@@ -1,10 +1,10 @@
 """The report filler: layout traps, mapping, aggregates against independent counts, formatting kept."""
 
 import io
-from datetime import date
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from burden import filler, services
@@ -89,7 +89,7 @@ def test_confirmed_correction_is_learned_for_the_next_template(tree, township_le
 
 
 def test_village_aggregates_match_independent_counts(tree, township_leader, population):
-    today = date.today()
+    today = timezone.localdate()
     people = filler._scoped(township_leader, type("T", (), {"unit": tree.town_a})())[0]
     households = Household.objects.filter(scope_path__startswith=tree.town_a.path)
     units = [tree.village_a1, tree.village_a2]
