@@ -95,7 +95,7 @@ class Task(models.Model):
     unreasonable_deadline = models.BooleanField(_("不合理时限"), default=False, editable=False)
     source_text = models.TextField(_("通知原文"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 

@@ -350,7 +350,7 @@ def duplicate_requests(*, user) -> list[dict]:
                 asked[source].append(name)
     return sorted(
         (
-            {"source": s, "label": source_label(s), "templates": names}
+            {"source": s, "label": source_label(s), "templates": sorted(names)}
             for s, names in asked.items()
             if len(names) > 1
         ),
