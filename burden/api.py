@@ -8,6 +8,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from burden import selectors, services
 from burden.models import TaskType
@@ -139,7 +140,7 @@ def create_task(request, payload: TaskIn):
         raise HttpError(403, str(exc)) from None
     except ValidationError as exc:
         raise HttpError(422, " ".join(exc.messages)) from None
-    return 201, selectors.task_get(user=request.auth, pk=task.pk)
+    return Status(201, selectors.task_get(user=request.auth, pk=task.pk))
 
 
 @router.post("/notices/parse", response=NoticeOut, summary="从通知原文识别标题、发文部门、时限和类型")
@@ -275,7 +276,7 @@ def fill_template(request, template_id: int):
     except ValidationError as exc:
         raise HttpError(422, " ".join(exc.messages)) from None
     fill.refresh_from_db()
-    return 202, fill
+    return Status(202, fill)
 
 
 @router.get("/fills", response=list[FillOut], summary="填报记录：格子数和节省的工时")
