@@ -248,17 +248,20 @@ def dashboard(*, user, as_of: date | None = None, weeks: int = 4) -> Dashboard:
         ).values_list("staff_id", "adminunit_id", "adminunit__path")
     )
     staff_units: dict[int, set[int]] = defaultdict(set)
-    staff_row: dict[int, int] = {}
+    staff_rows: dict[int, set[int]] = defaultdict(set)
     for staff_id, unit_id, path in links:
         staff_units[staff_id].add(unit_id)
         target = _row_for(path, rows)
-        if target is not None and staff_id not in staff_row:
-            staff_row[staff_id] = target.pk
+        if target is not None:
+            staff_rows[staff_id].add(target.pk)
     visits = in_person_visits(staff_ids=staff_units.keys(), start=_aware(start), end=_aware(end))
-    for staff_id, row_id in staff_row.items():
-        by_unit[row_id].staff += 1
-        by_unit[row_id].available += setting.weekly_hours * weeks
-        by_unit[row_id].field += setting.hours_per_visit * visits.get(staff_id, 0)
+    for staff_id, row_ids in staff_rows.items():
+        # A cadre covering two villages gives each half of their week.
+        share = Decimal(len(row_ids))
+        for row_id in row_ids:
+            by_unit[row_id].staff += 1
+            by_unit[row_id].available += setting.weekly_hours * weeks / share
+            by_unit[row_id].field += setting.hours_per_visit * visits.get(staff_id, 0) / share
     board.units = [r for r in by_unit.values() if r.demanded or r.staff]
 
     # Per cadre: own assignments plus an equal share of their units' unassigned work.
@@ -289,17 +292,18 @@ def dashboard(*, user, as_of: date | None = None, weeks: int = 4) -> Dashboard:
         for s in top_ids
     ]
 
-    # Trend: the last weeks, demanded hours against the hours of everyone in view.
-    trend_start = end - timedelta(days=7 * 8)
+    # Trend: six weeks back, this week and the next (what is already on its way).
+    trend_start = end - timedelta(days=7 * 7)
+    trend_end = end + timedelta(days=7)
     # Weeks are bucketed in Python (a few thousand rows): the same on SQLite and PostgreSQL.
     per_week: dict[date, Decimal] = defaultdict(Decimal)
     for deadline, hours in (
         assignment_scope(user)
-        .filter(deadline__gte=_aware(trend_start), deadline__lt=_aware(end))
+        .filter(deadline__gte=_aware(trend_start), deadline__lt=_aware(trend_end))
         .values_list("deadline", "hours")
     ):
         per_week[week_start(timezone.localtime(deadline).date())] += hours
-    capacity = setting.weekly_hours * len(staff_row)
+    capacity = setting.weekly_hours * len(staff_rows)
     board.trend = [
         (
             trend_start + timedelta(days=7 * i),

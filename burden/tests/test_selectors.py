@@ -85,8 +85,8 @@ def test_dashboard_adds_hours_per_village_and_ranks_issuers(tree, township_leade
     assert by_unit["甲一村"].demanded == Decimal(4 + 3 + 1)
     assert by_unit["甲二村"].demanded == Decimal(3 + 2)
     assert "乙一村" not in by_unit
-    # The cadre covering both villages gives each 40 hours a week.
-    assert by_unit["甲一村"].available == Decimal(40)
+    # The one cadre covering both villages gives each half of a 40-hour week.
+    assert by_unit["甲一村"].available == Decimal(20)
     assert board.task_count == 4
     assert board.unreasonable == 1
     assert board.issuers[0][0] == "测试县民政局" and board.issuers[0][1] == Decimal(4 + 3 + 3 + 2)
