@@ -16,6 +16,7 @@ Three steps, each usable on its own:
 """
 
 import difflib
+import functools
 import io
 import logging
 import re
@@ -265,11 +266,88 @@ def normalize(label: str) -> str:
     return _NOISE.sub("", text)
 
 
-def _tokens(text: str) -> set[str]:
+# Words of form headings beyond the synonyms themselves, so jieba splits 常住人口数 into 常住/人口/数.
+HEADER_WORDS = [
+    "人数",
+    "户数",
+    "人口",
+    "常住",
+    "户籍",
+    "外出",
+    "务工",
+    "老人",
+    "老年",
+    "儿童",
+    "留守",
+    "独居",
+    "特困",
+    "残疾",
+    "低保",
+    "监测",
+    "退役",
+    "军人",
+    "男性",
+    "女性",
+    "岁",
+    "以上",
+    "以下",
+    "周岁",
+    "名称",
+    "村",
+    "社区",
+    "乡镇",
+    "网格",
+    "走访",
+    "入户",
+    "次数",
+    "本月",
+    "姓名",
+    "性别",
+    "出生",
+    "日期",
+    "年龄",
+    "身份证",
+    "号码",
+    "电话",
+    "住址",
+    "地址",
+    "户主",
+    "编号",
+    "家庭",
+    "关系",
+    "类别",
+    "情况",
+    "状态",
+    "合计",
+    "其中",
+]
+
+
+@functools.lru_cache(maxsize=1)
+def _tokenizer():
+    """jieba with a small dictionary of form-heading words: loads in milliseconds, not the ~5 s of
+    jieba's general dictionary, and splits headings along the words that matter here."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    return {t for t in jieba.lcut(text) if t.strip()}
+    words = {normalize(syn) for source in SOURCES.values() for syn in source.synonyms} | set(HEADER_WORDS)
+    lines = "\n".join(f"{w} {50 if len(w) > 2 else 200}" for w in sorted(words) if w)
+    buffer = io.BytesIO(lines.encode())
+    buffer.name = "burden-form-headings"
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ, tokenizer.total = tokenizer.gen_pfdict(buffer)
+    tokenizer.initialized = True
+    return tokenizer
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str) -> frozenset[str]:
+    return frozenset(t for t in _tokenizer().lcut(text) if t.strip())
+
+
+@functools.lru_cache(maxsize=8)
+def _normalized_synonyms(row_unit: str) -> tuple[tuple[str, str], ...]:
+    return tuple((code, normalize(syn)) for code in sources_for(row_unit) for syn in SOURCES[code].synonyms)
 
 
 def _digits(text: str) -> set[str]:
@@ -303,19 +381,16 @@ def _leaf(label: str) -> str:
 def propose_mapping(columns: list[dict], row_unit: str, *, county: AdminUnit) -> list[dict]:
     """Each column gets the best source with a score; below the threshold it is left for the person."""
     learned = dict(Synonym.objects.filter(county=county, row_unit=row_unit).values_list("label", "source"))
-    allowed = sources_for(row_unit)
     proposed = []
     for column in columns:
         full, leaf = normalize(column["label"]), normalize(_leaf(column["label"]))
         source, score = learned.get(full) or learned.get(leaf), 1.0
         if not source:
             source, score = "", 0.0
-            for code in allowed:
-                for synonym in SOURCES[code].synonyms:
-                    syn = normalize(synonym)
-                    s = max(similarity(leaf, syn), similarity(full, syn) * 0.95)
-                    if s > score:
-                        source, score = code, s
+            for code, syn in _normalized_synonyms(row_unit):
+                s = max(similarity(leaf, syn), similarity(full, syn) * 0.95)
+                if s > score:
+                    source, score = code, s
             if score < THRESHOLD:
                 source = ""
         proposed.append({**column, "source": source, "score": round(score, 2)})
