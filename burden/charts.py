@@ -5,9 +5,9 @@ The CSP allows only same-origin scripts and styles, so colours come from classes
 
 from decimal import Decimal
 
-WIDTH = 640
-LABEL = 150
-VALUE = 70
+WIDTH = 400
+LABEL = 104
+VALUE = 44
 
 
 def _num(v) -> float:
@@ -45,7 +45,7 @@ def paired_bars(rows) -> dict | None:
                 }
             )
         over = _num(demanded) > _num(available) > 0
-        out.append({"label": str(label)[:12], "ly": y + 17, "bars": bars, "over": over})
+        out.append({"label": str(label)[:8], "ly": y + 17, "bars": bars, "over": over})
         y += 36
     return {"width": WIDTH, "height": y, "rows": out}
 
@@ -62,7 +62,7 @@ def bars(rows, *, unit: str = "") -> dict | None:
         y = i * 24
         out.append(
             {
-                "label": str(label)[:14],
+                "label": str(label)[:8],
                 "ly": y + 14,
                 "x": LABEL,
                 "y": y + 3,
