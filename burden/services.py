@@ -277,7 +277,8 @@ def manual_values_enter(*, actor, values: dict[tuple[int, str], str]) -> int:
 
 @transaction.atomic
 def fill_request(*, actor, template: ReportTemplate) -> ReportFill:
-    """Queues the fill as a background task; the record shows its progress and, at the end, hours saved."""
+    """Village and township reports fill at once; person and household lists go to a background task
+    whose record shows progress. Either way the record ends with cells filled and hours saved."""
     _require_fill(actor, template.unit)
     if not template.confirmed:
         raise ValidationError(_("请先确认各栏目对应的数据项"))
@@ -290,11 +291,17 @@ def fill_request(*, actor, template: ReportTemplate) -> ReportFill:
         target=fill,
         data={"template": template.pk, "unit": template.unit.code},
     )
+    from burden import filler
     from burden.tasks import run_fill
 
-    # Enqueued inside the transaction on purpose: the database backend stores the job in this same
-    # transaction, so a worker can never pick it up before the fill record exists.
-    run_fill.enqueue(fill.pk)
+    if template.row_unit in filler.AGG:
+        # A few hundred rows aggregated in the database: seconds even for a whole county, so the
+        # person gets the file at once instead of waiting for a worker.
+        run_fill.call(fill.pk)
+    else:
+        # Enqueued inside the transaction on purpose: the database backend stores the job in this
+        # same transaction, so a worker can never pick it up before the fill record exists.
+        run_fill.enqueue(fill.pk)
     return fill
 
 

@@ -1,10 +1,13 @@
 """Background work: report fills can take a minute at county scale, so they run outside the request."""
 
+import logging
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -26,10 +29,11 @@ def run_fill(fill_id: int) -> None:
         with transaction.atomic():  # a savepoint: a failed query must not poison the failure record
             result = filler.fill(fill.template, fill.actor, progress=progress)
     except Exception as exc:  # noqa: BLE001 - the person sees what went wrong instead of a spinner forever
+        logger.exception("report fill %s failed", fill.pk)
         fill.status, fill.error = ReportFill.Status.FAILED, str(exc)[:2000]
         fill.finished_at = timezone.now()
         fill.save(update_fields=["status", "error", "finished_at"])
-        raise
+        return
     minutes = county_setting(county_of(fill.unit)).minutes_per_cell
     fill.output.save(f"fill-{fill.pk}.xlsx", ContentFile(result.content), save=False)
     fill.status, fill.progress = ReportFill.Status.DONE, 100

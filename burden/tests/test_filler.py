@@ -283,3 +283,19 @@ def test_failed_fill_is_recorded(tree, township_leader):
     assert fill.status == ReportFill.Status.FAILED
     assert fill.error
     assert not fill.output
+
+
+def test_village_reports_fill_at_once_and_person_lists_go_to_the_worker(tree, township_leader, population):
+    from django.test import override_settings
+
+    village = _upload(township_leader, tree.town_a, workbooks.village_template())
+    person = _upload(township_leader, tree.town_a, workbooks.person_template())
+    _confirm(township_leader, village)
+    _confirm(township_leader, person)
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        now = services.fill_request(actor=township_leader, template=village)
+        later = services.fill_request(actor=township_leader, template=person)
+    now.refresh_from_db()
+    later.refresh_from_db()
+    assert now.status == ReportFill.Status.DONE
+    assert later.status == ReportFill.Status.QUEUED
