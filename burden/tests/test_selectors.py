@@ -136,3 +136,46 @@ def test_duplicate_requests_and_hours_saved(tree, township_leader):
         {"source": "resident_people", "label": "常住人口", "templates": sorted(["民政局报表", "卫健委报表"])}
     ]
     assert board.hours_saved == Decimal(1) and board.cells_filled == 120
+
+
+def test_issuing_department_dashboard_shows_only_the_cost_of_its_own_tasks(tree, civil, tasks):
+    other = Department.objects.create(unit=tree.county, name="卫健委", code="health")
+    services.task_record(
+        actor=None,
+        type=TaskType.FORM,
+        title="卫健委的表",
+        issuer_unit=tree.county,
+        issuer_department=other,
+        received_at=MONDAY,
+        deadline=MONDAY + timedelta(days=2),
+        units=[tree.village_a1],
+        estimated_hours=Decimal(50),
+    )
+    handler = make_staff(Role.COUNTY_HANDLER, [tree.county], username="civil", department=civil)
+    board = selectors.dashboard(user=handler, as_of=MONDAY.date(), weeks=1)
+    assert [name for name, *_rest in board.issuers] == ["测试县民政局"]
+    assert {r.label: r.demanded for r in board.units}["甲镇"] == Decimal(4 + 3 + 3 + 2)
+
+
+def test_dashboard_query_count_does_not_grow_with_tasks(tree, township_leader, tasks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        township_leader._jurisdiction_paths = None
+        with CaptureQueriesContext(connection) as ctx:
+            selectors.dashboard(user=township_leader, as_of=MONDAY.date())
+        return len(ctx.captured_queries)
+
+    before = count()
+    for n in range(10):
+        services.task_record(
+            actor=None,
+            type=TaskType.MEETING,
+            title=f"会议{n}",
+            issuer_unit=tree.county,
+            received_at=MONDAY,
+            deadline=MONDAY + timedelta(days=1),
+            units=[tree.village_a1, tree.village_a2],
+        )
+    assert count() == before <= 25
