@@ -299,3 +299,16 @@ def test_village_reports_fill_at_once_and_person_lists_go_to_the_worker(tree, to
     later.refresh_from_db()
     assert now.status == ReportFill.Status.DONE
     assert later.status == ReportFill.Status.QUEUED
+
+
+def test_hand_entered_value_fills_every_row_of_a_person_list(tree, township_leader, population):
+    template = _upload(township_leader, tree.town_a, workbooks.person_template())
+    _confirm(township_leader, template, J=filler.MANUAL)
+    [(unit, column)] = filler.missing_manual(template, township_leader)
+    assert unit == tree.town_a and column["label"] == "帮扶责任人"
+    services.manual_values_enter(
+        actor=township_leader, values={(unit.pk, filler.normalize(column["label"])): "李娜"}
+    )
+    _fill_record, output = _fill(township_leader, template)
+    ws = load_workbook(io.BytesIO(output)).active
+    assert {ws.cell(r, 10).value for r in range(3, ws.max_row + 1)} == {"李娜"}
