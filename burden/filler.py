@@ -1022,8 +1022,8 @@ def _fill_list(template, actor, content: bytes, *, progress=None) -> FillResult:
 
     out = io.BytesIO()
     cells = count = 0
-    # Level 1: the sheet XML is hundreds of MB at county scale; level 6 took three times as long
-    # for a file about a fifth smaller.
+    # Level 1: the sheet XML is hundreds of MB at county scale; the default level spent ~9 s of a
+    # profiled county fill compressing, for a file a fifth smaller (docs/bench/burden.md).
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
         for info in source_zip.infolist():
             if info.filename != part:
