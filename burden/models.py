@@ -73,19 +73,24 @@ class TypeDefault(models.Model):
 
 
 class Task(models.Model):
-    """Work that lands on grassroots units from above; its cost is the estimated hours per assignee."""
+    """Work that lands on grassroots units from above; its cost is the estimated hours per assignee.
+
+    Units are never deleted while households hang on them (the registry protects them), so tasks
+    follow their units rather than blocking a unit's removal; a removed department or person only
+    loses its name on the task.
+    """
 
     type = models.CharField(_("类型"), max_length=20, choices=TaskType.choices, default=TaskType.FORM)
     title = models.CharField(_("标题"), max_length=200)
     issuer_unit = models.ForeignKey(
-        AdminUnit, verbose_name=_("发文单位"), on_delete=models.PROTECT, related_name="issued_tasks"
+        AdminUnit, verbose_name=_("发文单位"), on_delete=models.CASCADE, related_name="issued_tasks"
     )
     issuer_department = models.ForeignKey(
         Department,
         verbose_name=_("发文部门"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="issued_tasks",
     )
     received_at = models.DateTimeField(_("收到时间"))
@@ -95,7 +100,7 @@ class Task(models.Model):
     unreasonable_deadline = models.BooleanField(_("不合理时限"), default=False, editable=False)
     source_text = models.TextField(_("通知原文"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
@@ -114,14 +119,14 @@ class Assignment(models.Model):
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
     unit = models.ForeignKey(
-        AdminUnit, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="+"
+        AdminUnit, verbose_name=_("承办单位"), on_delete=models.CASCADE, related_name="+"
     )
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("承办人"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="burden_assignments",
     )
     scope_path = models.CharField(max_length=255, db_index=True, editable=False)
