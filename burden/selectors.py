@@ -369,6 +369,10 @@ def home_summary(*, user) -> dict | None:
     start = _aware(week_start(today))
     week = assignment_scope(user).filter(deadline__gte=start, deadline__lt=start + timedelta(days=7))
     agg = week.aggregate(h=Sum("hours"), n=Count("task_id", distinct=True))
-    unreasonable = task_scope(user).filter(unreasonable_deadline=True, deadline__gte=start).count()
+    unreasonable = (
+        task_scope(user)
+        .filter(unreasonable_deadline=True, deadline__gte=start, deadline__lt=start + timedelta(days=7))
+        .count()
+    )
     saved = fill_list(user=user).filter(status=ReportFill.Status.DONE).aggregate(h=Sum("hours_saved"))["h"]
     return {"hours": agg["h"] or 0, "tasks": agg["n"] or 0, "unreasonable": unreasonable, "saved": saved or 0}
