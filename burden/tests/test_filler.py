@@ -312,3 +312,18 @@ def test_hand_entered_value_fills_every_row_of_a_person_list(tree, township_lead
     _fill_record, output = _fill(township_leader, template)
     ws = load_workbook(io.BytesIO(output)).active
     assert {ws.cell(r, 10).value for r in range(3, ws.max_row + 1)} == {"李娜"}
+
+
+def test_streamed_workbook_reads_in_an_independent_reader(tree, township_leader, population):
+    """calamine (Rust) parses the streamed sheet too: not only openpyxl accepts what we write."""
+    from python_calamine import CalamineWorkbook
+
+    template = _upload(township_leader, tree.town_a, workbooks.person_template())
+    _confirm(township_leader, template, J=filler.SKIP)
+    _fill_record, output = _fill(township_leader, template)
+    book = CalamineWorkbook.from_filelike(io.BytesIO(output))
+    assert book.sheet_names == ["花名册", "填表说明"]
+    rows = book.get_sheet_by_name("花名册").to_python()
+    assert rows[1][:3] == ["序号", "姓名", "性别"]
+    assert sorted(r[1] for r in rows[2:]) == sorted(["王老汉", "王小明", "王大力", "赵秀英", "赵强"])
+    assert [r[0] for r in rows[2:]] == [1, 2, 3, 4, 5]
