@@ -143,6 +143,24 @@ def create_task(request, payload: TaskIn):
     return Status(201, selectors.task_get(user=request.auth, pk=task.pk))
 
 
+class TaskPatch(Schema):
+    title: str | None = None
+    deadline: datetime | None = None
+    estimated_hours: Decimal | None = None
+
+
+@router.patch("/tasks/{task_id}", response=TaskDetailOut, summary="修改任务（时限变了会重新判断是否不合理）")
+def update_task(request, task_id: int, payload: TaskPatch):
+    task = selectors.task_get(user=request.auth, pk=task_id)
+    try:
+        services.task_update(actor=request.auth, task=task, **payload.dict(exclude_none=True))
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from None
+    except ValidationError as exc:
+        raise HttpError(422, " ".join(exc.messages)) from None
+    return selectors.task_get(user=request.auth, pk=task_id)
+
+
 @router.post("/notices/parse", response=NoticeOut, summary="从通知原文识别标题、发文部门、时限和类型")
 def parse(request, payload: NoticeIn):
     departments = Department.objects.select_related("unit")

@@ -171,6 +171,53 @@ def task_record(
     return task
 
 
+@transaction.atomic
+def task_update(
+    *,
+    actor,
+    task: Task,
+    title: str | None = None,
+    deadline: datetime | None = None,
+    estimated_hours: Decimal | None = None,
+) -> Task:
+    """Correct a recorded task; a new deadline re-checks the lead-time floor, new hours reach every assignee."""
+    if actor is not None:
+        units = [a.unit for a in task.assignments.select_related("unit")]
+        issuer = task.issuer_department_id is not None and actor.department_id == task.issuer_department_id
+        if not actor.has_perm("burden.add_task") or not (
+            issuer or any(unit_in_scope(user=actor, unit=u) for u in units)
+        ):
+            raise PermissionDenied(_("您没有权限修改这项任务"))
+    changed = {}
+    if title is not None and title.strip() != task.title:
+        task.title = changed["title"] = title.strip()
+    if estimated_hours is not None and estimated_hours != task.estimated_hours:
+        task.estimated_hours = estimated_hours
+        changed["hours"] = str(estimated_hours)
+    if deadline is not None and deadline != task.deadline:
+        if deadline < task.received_at:
+            raise ValidationError({"deadline": _("办结时限不能早于收到时间")})
+        task.deadline = deadline
+        changed["deadline"] = deadline.isoformat()
+    if not changed:
+        return task
+    floor = county_setting(county_of(task.issuer_unit)).lead_time_floor_days
+    task.lead_working_days = working_days_between(task.received_at, task.deadline)
+    task.unreasonable_deadline = task.lead_working_days < floor
+    task.full_clean()
+    task.save(
+        update_fields=["title", "estimated_hours", "deadline", "lead_working_days", "unreasonable_deadline"]
+    )
+    task.assignments.update(hours=task.estimated_hours, deadline=task.deadline)
+    journal.record(
+        actor=actor,
+        action="burden.task.updated",
+        target=task,
+        data={**changed, "unreasonable": task.unreasonable_deadline},
+    )
+    return task
+
+
 # --- report filler ---------------------------------------------------------------------------
 
 

@@ -91,3 +91,13 @@ def test_notice_parse(api):
         content_type="application/json",
     ).json()
     assert body["type"] == "meeting" and body["deadline"].startswith("2026-12-01T09:00")
+
+
+def test_patch_task_moves_deadline(api, tree):
+    task = _task(tree, tree.village_a1, "甲一村会议")
+    deadline = (timezone.now() + timedelta(days=14)).isoformat()
+    response = api.patch(
+        f"/api/v1/burden/tasks/{task.pk}", {"deadline": deadline}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["unreasonable_deadline"] is False

@@ -121,3 +121,19 @@ def test_recording_is_journaled(tree, village_official):
     task = _record(village_official, tree, deadline=at(23, 17))
     entry = Entry.objects.get(action="burden.task.recorded", target_id=str(task.pk))
     assert entry.data["unreasonable"] is True
+
+
+def test_moving_the_deadline_rechecks_the_floor_and_reaches_assignees(tree, village_official):
+    task = _record(village_official, tree, deadline=at(23, 17))
+    assert task.unreasonable_deadline
+    services.task_update(actor=village_official, task=task, deadline=at(30, 18), estimated_hours=Decimal(7))
+    task.refresh_from_db()
+    assert task.lead_working_days == 5 and not task.unreasonable_deadline
+    assert set(task.assignments.values_list("hours", flat=True)) == {Decimal(7)}
+    assert Entry.objects.filter(action="burden.task.updated", target_id=str(task.pk)).exists()
+
+
+def test_cannot_update_a_task_of_another_village(tree, village_official):
+    task = _record(None, tree, units=[tree.village_b1])
+    with pytest.raises(PermissionDenied):
+        services.task_update(actor=village_official, task=task, title="改")
