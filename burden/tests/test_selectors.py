@@ -180,3 +180,17 @@ def test_dashboard_query_count_does_not_grow_with_tasks(tree, township_leader, t
             units=[tree.village_a1, tree.village_a2],
         )
     assert count() == before <= 25
+
+
+def test_in_person_visits_count_as_field_hours_on_the_dashboard(tree, township_cadre, township_leader):
+    """The visit log feeds the burden dashboard: nobody reports field time by hand."""
+    from core.testing import make_household
+    from visits.services import visit_record
+
+    household = make_household(tree.village_a1, address="甲一村一组8号")
+    visit_record(actor=township_cadre, household=household)
+    visit_record(actor=township_cadre, household=household, mode="phone")
+    board = selectors.dashboard(user=township_leader)
+    cadre_rows = [r for r in board.cadres if r.field > 0]
+    assert len(cadre_rows) == 1
+    assert sum(r.field for r in board.units) > 0
