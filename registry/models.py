@@ -115,7 +115,7 @@ class Person(models.Model):
     id_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     id_masked = models.CharField(_("身份证号"), max_length=24, blank=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
-    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True, db_index=True)
     phone_cipher = models.TextField(blank=True, editable=False)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_masked = models.CharField(_("联系电话"), max_length=24, blank=True, editable=False)

@@ -49,8 +49,14 @@ def household_list(*, user, filters: dict | None = None) -> QuerySet[Household]:
     if filters.get("tag"):
         tag = filters["tag"]
         # IN over the (small) tagged sets beats a correlated EXISTS per household at county scale.
-        on_household = Household.tags.through.objects.filter(tag__code=tag).values("household_id")
-        on_member = Person.tags.through.objects.filter(tag__code=tag).values("person__household_id")
+        on_household = Household.tags.through.objects.filter(tag__code=tag)
+        on_member = Person.tags.through.objects.filter(tag__code=tag)
+        if all(path.count("/") > 2 for path in jurisdiction_paths(user)):
+            # Below county level the tagged sets are worth narrowing first; county-wide it only adds joins.
+            on_household = on_household.filter(scope_q(user, "household__scope_path"))
+            on_member = on_member.filter(scope_q(user, "person__scope_path"))
+        on_household = on_household.values("household_id")
+        on_member = on_member.values("person__household_id")
         qs = qs.filter(Q(pk__in=on_household) | Q(pk__in=on_member))
     if filters.get("q"):
         q = filters["q"].strip()
