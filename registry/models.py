@@ -115,7 +115,7 @@ class Person(models.Model):
     id_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     id_masked = models.CharField(_("身份证号"), max_length=24, blank=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
-    birth_date = models.DateField(_("出生日期"), null=True, blank=True, db_index=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     phone_cipher = models.TextField(blank=True, editable=False)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_masked = models.CharField(_("联系电话"), max_length=24, blank=True, editable=False)
@@ -134,7 +134,11 @@ class Person(models.Model):
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
         ordering = ["household_id", "id"]
-        indexes = [models.Index(fields=["scope_path", "household", "id"], name="person_scope_order_idx")]
+        indexes = [
+            models.Index(fields=["scope_path", "household", "id"], name="person_scope_order_idx"),
+            # Age filters (60+, 80+) count from the index alone, without reading every row in scope.
+            models.Index(fields=["scope_path", "birth_date"], name="person_scope_birth_idx"),
+        ]
         permissions = [
             ("view_full_pii", _("查看完整身份证号和电话")),
             ("export_person", _("导出人员名单")),

@@ -28,6 +28,11 @@ def person_scope(user) -> QuerySet[Person]:
     return Person.objects.filter(scope_q(user, "scope_path"))
 
 
+def _county_wide(user) -> bool:
+    """True when some jurisdiction is a whole county, where a scope range filters (almost) nothing."""
+    return any(path.count("/") <= 2 for path in jurisdiction_paths(user))
+
+
 def _years_ago(years: int, today: date | None = None) -> date:
     today = today or date.today()  # noqa: DTZ011
     try:
@@ -51,7 +56,7 @@ def household_list(*, user, filters: dict | None = None) -> QuerySet[Household]:
         # IN over the (small) tagged sets beats a correlated EXISTS per household at county scale.
         on_household = Household.tags.through.objects.filter(tag__code=tag)
         on_member = Person.tags.through.objects.filter(tag__code=tag)
-        if all(path.count("/") > 2 for path in jurisdiction_paths(user)):
+        if not _county_wide(user):
             # Below county level the tagged sets are worth narrowing first; county-wide it only adds joins.
             on_household = on_household.filter(scope_q(user, "household__scope_path"))
             on_member = on_member.filter(scope_q(user, "person__scope_path"))
@@ -110,7 +115,9 @@ def person_list(*, user, filters: dict | None = None) -> QuerySet[Person]:
         narrowed = qs.filter(_person_text_q(filters["q"]))
         if not narrowed.exists() and len(filters["q"].strip()) >= 2:
             # Nobody's name starts with it: look inside names too (a given name alone, 秀英).
-            narrowed = qs.filter(name__contains=filters["q"].strip())
+            # The subquery scans the (small, covering) name index instead of every person row.
+            inside = Person.objects.filter(name__contains=filters["q"].strip()).values("pk")
+            narrowed = qs.filter(pk__in=inside)
         # Matches are few: ordering by name lets the name index both find and order them.
         return narrowed.order_by("name", "id")
     return qs.order_by("scope_path", "household_id", "id")
