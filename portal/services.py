@@ -170,6 +170,7 @@ def disclosure_publish(
     )
     channel.add_child(instance=page)
     page.save_revision(user=actor, log_action=True).publish(user=actor)
+    page.refresh_from_db()
     journal.record(
         actor=actor,
         action="portal.disclosure.published",
@@ -341,4 +342,5 @@ def article_publish(
     )
     channel.add_child(instance=article)
     article.save_revision(user=actor).publish(user=actor)
+    article.refresh_from_db()  # publish() worked on a copy made from the revision
     return article
