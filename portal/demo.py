@@ -127,7 +127,9 @@ COUNTY_ARTICLES = [
         "群众诉求办理情况通报：前三季度办结率98%",
         "县政务服务中心",
         "群众诉求，办结率，接诉即办",
-        ["前三季度，全县共受理群众诉求4126件，办结4043件，群众满意率96.5%。未办结诉求已逐件明确责任单位和办理时限。"],
+        [
+            "前三季度，全县共受理群众诉求4126件，办结4043件，群众满意率96.5%。未办结诉求已逐件明确责任单位和办理时限。"
+        ],
         False,
     ),
     (
@@ -136,7 +138,9 @@ COUNTY_ARTICLES = [
         "第一批农村幸福食堂开门迎客",
         "县民政局",
         "养老，幸福食堂，老年人",
-        ["全县首批12家农村幸福食堂投入运营，为70岁以上老人提供每餐3元的午餐，行动不便的老人由志愿者送餐上门。"],
+        [
+            "全县首批12家农村幸福食堂投入运营，为70岁以上老人提供每餐3元的午餐，行动不便的老人由志愿者送餐上门。"
+        ],
         False,
     ),
     (
@@ -157,7 +161,9 @@ COUNTY_ARTICLES = [
         "一图读懂特困人员救助供养政策",
         "县民政局",
         "特困，救助供养",
-        ["无劳动能力、无生活来源、无法定赡养抚养扶养义务人的老年人、残疾人和未成年人，可以申请特困人员救助供养。"],
+        [
+            "无劳动能力、无生活来源、无法定赡养抚养扶养义务人的老年人、残疾人和未成年人，可以申请特困人员救助供养。"
+        ],
         False,
     ),
     (
@@ -308,7 +314,9 @@ def build(ctx: DemoContext) -> None:
             count += 1
     # Editors: township leaders and administrators get their sections in the CMS.
     editors = list(
-        Staff.objects.filter(role__in=[Role.TOWNSHIP_LEADER, Role.ADMINISTRATOR]).prefetch_related("jurisdictions")
+        Staff.objects.filter(role__in=[Role.TOWNSHIP_LEADER, Role.ADMINISTRATOR]).prefetch_related(
+            "jurisdictions"
+        )
     )
     for staff in editors:
         services.editor_sync(staff=staff)
@@ -329,4 +337,6 @@ def build(ctx: DemoContext) -> None:
                 intro="公示期内如有异议，请向村委会或镇民政办反映。",
             )
             disclosures = 1
-    ctx.say(f"  portal: {count} articles, {len(ctx.townships)} township sections, {disclosures} disclosure list")
+    ctx.say(
+        f"  portal: {count} articles, {len(ctx.townships)} township sections, {disclosures} disclosure list"
+    )

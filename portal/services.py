@@ -64,6 +64,7 @@ def _group_for(page: Page, *, publish: bool) -> Group:
                 page=page,
                 permission=Permission.objects.get(content_type__app_label="wagtailcore", codename=codename),
             )
+        _ensure_wagtail_roots()
         root_collection = Collection.get_first_root_node()
         for codename in IMAGE_PERMS:
             GroupCollectionPermission.objects.create(
@@ -274,6 +275,17 @@ CHANNELS = [
 ]
 
 
+def _ensure_wagtail_roots() -> Page:
+    """Wagtail's migrations make the root page, root collection and default locale; a flushed database lacks them."""
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale
+
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    return Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+
+
 def _add_channels(parent: Page) -> dict[str, ChannelPage]:
     made = {}
     for slug, kind in CHANNELS:
@@ -288,7 +300,7 @@ def site_create(
     *, county, townships, hostname: str = "localhost", port: int = 80, default: bool = True
 ) -> dict:
     """One Wagtail site per county with the standard channels, and a section (with channels) per township."""
-    root = Page.get_first_root_node()
+    root = _ensure_wagtail_roots()
     home = HomePage(title=f"{county.name}人民政府", slug=f"county-{county.code}", unit=county)
     root.add_child(instance=home)
     if default:
