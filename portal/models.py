@@ -225,6 +225,8 @@ class DisclosurePage(Page):
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("withdraw_at")]
     subpage_types: list = []
     parent_page_types = ["portal.ChannelPage"]
+    # Built only by portal.services.disclosure_publish (from registry data, masked): see the CMS menu item.
+    is_creatable = False
 
     class Meta:
         verbose_name = _("村务公开名单")

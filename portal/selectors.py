@@ -119,3 +119,20 @@ def search(*, root: Page, query: str) -> QuerySet[ArticlePage]:
 def feedback_public(*, root: Page) -> QuerySet[Feedback]:
     """Only feedback an editor published; pending and held items never appear."""
     return Feedback.objects.filter(site_root=root, status=Feedback.Status.PUBLISHED).order_by("-created_at")
+
+
+def disclosure_channels(*, user) -> QuerySet[ChannelPage]:
+    """村务公开 channels this editor may publish in (Wagtail page permissions, synced from jurisdiction)."""
+    channels = ChannelPage.objects.filter(kind=ChannelPage.Kind.DISCLOSURE).order_by("path")
+    allowed = [c.pk for c in channels if c.permissions_for_user(user).can_publish_subpage()]
+    return ChannelPage.objects.filter(pk__in=allowed).order_by("path")
+
+
+def feedback_for_editor(*, user) -> QuerySet[Feedback]:
+    """Feedback of the sites whose home page this editor may edit; nothing for anyone else."""
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("portal.moderate_feedback"):
+        return Feedback.objects.none()
+    from portal.models import HomePage
+
+    roots = [h.pk for h in HomePage.objects.all() if h.permissions_for_user(user).can_edit()]
+    return Feedback.objects.filter(site_root_id__in=roots).order_by("-created_at")
