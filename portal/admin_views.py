@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal import selectors, services
@@ -17,13 +17,15 @@ from territory.selectors import unit_list
 
 
 class DisclosureForm(forms.Form):
-    channel = forms.ModelChoiceField(label=_l("发布到频道"), queryset=ChannelPage.objects.none())
-    village = forms.ModelChoiceField(label=_l("村（社区）"), queryset=AdminUnit.objects.none())
-    tag = forms.ChoiceField(label=_l("标签"))
-    title = forms.CharField(label=_l("标题"), max_length=255)
-    period_label = forms.CharField(label=_l("公开期间"), max_length=50, initial="本季度")
-    days = forms.IntegerField(label=_l("公示天数"), min_value=1, max_value=365, initial=30)
-    intro = forms.CharField(label=_l("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    channel = forms.ModelChoiceField(label=gettext_lazy("发布到频道"), queryset=ChannelPage.objects.none())
+    village = forms.ModelChoiceField(label=gettext_lazy("村（社区）"), queryset=AdminUnit.objects.none())
+    tag = forms.ChoiceField(label=gettext_lazy("标签"))
+    title = forms.CharField(label=gettext_lazy("标题"), max_length=255)
+    period_label = forms.CharField(label=gettext_lazy("公开期间"), max_length=50, initial="本季度")
+    days = forms.IntegerField(label=gettext_lazy("公示天数"), min_value=1, max_value=365, initial=30)
+    intro = forms.CharField(
+        label=gettext_lazy("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -32,7 +32,9 @@ def test_leader_builds_a_disclosure_list_from_the_cms(client, portal_site, tree,
     assert disclosure.live and disclosure.rows[0]["name"] == "赵*山"
 
 
-def test_cms_disclosure_refuses_a_village_outside_the_jurisdiction(client, portal_site, tree, township_leader):
+def test_cms_disclosure_refuses_a_village_outside_the_jurisdiction(
+    client, portal_site, tree, township_leader
+):
     client.force_login(township_leader)
     response = client.post(
         "/cms/portal/disclosure/",
@@ -49,7 +51,9 @@ def test_cms_disclosure_refuses_a_village_outside_the_jurisdiction(client, porta
 
 
 def test_township_leader_cannot_moderate_county_feedback(client, portal_site, township_leader):
-    feedback = services.feedback_submit(root=portal_site["home"], name="老李", body="路灯坏了", address="1.1.1.1")
+    feedback = services.feedback_submit(
+        root=portal_site["home"], name="老李", body="路灯坏了", address="1.1.1.1"
+    )
     client.force_login(township_leader)
     response = client.post(f"/cms/portal/feedback/{feedback.pk}/", {"status": "published"})
     assert response.status_code == 404
@@ -58,7 +62,9 @@ def test_township_leader_cannot_moderate_county_feedback(client, portal_site, to
 
 
 def test_county_administrator_publishes_feedback_with_a_reply(client, portal_site, administrator):
-    feedback = services.feedback_submit(root=portal_site["home"], name="老李", body="路灯坏了", address="1.1.1.1")
+    feedback = services.feedback_submit(
+        root=portal_site["home"], name="老李", body="路灯坏了", address="1.1.1.1"
+    )
     client.force_login(administrator)
     assert "路灯坏了" in client.get("/cms/portal/feedback/").content.decode()
     client.post(f"/cms/portal/feedback/{feedback.pk}/", {"status": "published", "reply": "已修好"})
