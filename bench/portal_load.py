@@ -36,6 +36,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--db", default="/tmp/portal-bench.sqlite3")  # noqa: S108
+    parser.add_argument(
+        "--worker-class",
+        default="sync",
+        help="gunicorn worker class: sync (no keep-alive) or gthread (keep-alive)",
+    )
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -47,7 +53,20 @@ def main() -> None:
         sh([BIN / "python", "manage.py", "migrate", "-v0"], env)
         sh([BIN / "python", "manage.py", "demo_data", "--scale", "small"], env, stdout=subprocess.DEVNULL)
     server = subprocess.Popen(  # noqa: S603
-        [BIN / "gunicorn", "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"],
+        [
+            BIN / "gunicorn",
+            "config.wsgi",
+            "-w",
+            "2",
+            "-k",
+            args.worker_class,
+            "--threads",
+            str(args.threads),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
         env=env,
     )

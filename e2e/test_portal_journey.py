@@ -80,6 +80,9 @@ def test_township_leader_finds_their_section_in_the_cms(live_server, desktop, po
     desktop.goto(f"{live_server.url}/cms/pages/add/portal/articlepage/{channel.pk}/")
     assert desktop.get_by_text("来源").first.is_visible()
     screenshot(desktop, "portal-cms-article-editor")
+    desktop.goto(f"{live_server.url}/cms/portal/disclosure/")
+    assert desktop.get_by_text("发布村务公开名单").first.is_visible()
+    screenshot(desktop, "portal-cms-disclosure")
     other = portal["site"]["sections"][portal["tree"].town_b.pk]
     response = desktop.goto(f"{live_server.url}/cms/pages/{other.pk}/edit/")
     assert response.status in (302, 403) or "/cms/" in desktop.url and "edit" not in desktop.url

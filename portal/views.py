@@ -19,11 +19,11 @@ from wagtail.views import serve as wagtail_serve
 from portal import selectors, services
 from portal.forms import FeedbackForm
 from portal.hant import to_traditional_response
+from portal.middleware import page_cache_key
 
 
 def _cache_key(request) -> str:
-    version = cache.get_or_set("portal:version", 1, None)
-    return f"portal:page:{version}:{get_language()}:{request.get_host()}:{request.get_full_path()}"
+    return page_cache_key(request, get_language())
 
 
 def portal_page(view):

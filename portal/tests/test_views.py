@@ -160,3 +160,19 @@ def test_unpublished_article_is_not_served(client, portal_site):
 def test_home_page_query_count_is_pinned(client, portal_site, django_assert_max_num_queries):
     with django_assert_max_num_queries(40):
         client.get("/")
+
+
+def test_cached_pages_are_kept_apart_per_language(client, portal_site):
+    url = portal_site["articles"]["standard"].url
+    assert "城乡低保标准提高" in _html(client.get(url))
+    client.cookies["django_language"] = "zh-hant"
+    assert "城鄉低保標準提高" in _html(client.get(url))
+    client.cookies["django_language"] = "zh-hans"
+    assert "城乡低保标准提高" in _html(client.get(url))
+
+
+def test_signed_in_staff_never_get_the_anonymous_cache(client, portal_site, administrator):
+    client.get("/")
+    client.force_login(administrator)
+    response = client.get("/")
+    assert response.status_code == 200 and "public" not in response.get("Cache-Control", "")
