@@ -11,6 +11,7 @@ from wagtail.models import Page
 
 from core.demo import DemoContext
 from portal import services
+from portal.models import HomePage
 from territory.models import Staff
 from territory.roles import Role
 
@@ -277,8 +278,11 @@ def _body(paragraphs: list[str]) -> str:
 
 
 def build(ctx: DemoContext) -> None:
-    # The welcome page Wagtail's migrations create is replaced by the county's home page.
+    # The welcome page Wagtail's migrations create is replaced by the county's home page (and a rebuilt
+    # demo replaces its earlier portal).
     for page in Page.objects.filter(depth=2, content_type__model="page"):
+        page.delete()
+    for page in HomePage.objects.filter(slug=f"county-{ctx.county.code}"):
         page.delete()
     site = services.site_create(county=ctx.county, townships=ctx.townships, hostname="localhost", port=80)
     county_channels = site["channels"]["county"]
@@ -326,8 +330,8 @@ def build(ctx: DemoContext) -> None:
         township = leader.jurisdictions.first()
         village = next((v for v in ctx.villages if v.parent_id == township.pk), None)
         if village is not None:
-            services.disclosure_publish(
-                actor=leader,
+            services.disclosure_seed(
+                editor=leader,
                 channel=site["channels"][township.pk]["disclosure"],
                 village=village,
                 tag_code="dibao",

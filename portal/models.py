@@ -46,12 +46,13 @@ class SectionMixin:
 class HomePage(SectionMixin, Page):
     """The root of one county's portal site (一县一站)."""
 
+    # SET_NULL, not PROTECT: pages are removed through Wagtail's tree, never by a cascade from territory.
     unit = models.ForeignKey(
         "territory.AdminUnit",
         verbose_name=_("所属行政区"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     intro = models.CharField(_("简介"), max_length=200, blank=True)
@@ -83,7 +84,8 @@ class SectionPage(SectionMixin, Page):
     unit = models.ForeignKey(
         "territory.AdminUnit",
         verbose_name=_("所属行政区"),
-        on_delete=models.PROTECT,
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     intro = models.CharField(_("简介"), max_length=200, blank=True)
@@ -210,7 +212,11 @@ class DisclosurePage(Page):
     """A village-affairs disclosure (村务公开) built from registry data, masked, withdrawn when its period ends."""
 
     village = models.ForeignKey(
-        "territory.AdminUnit", verbose_name=_("村（社区）"), on_delete=models.PROTECT, related_name="+"
+        "territory.AdminUnit",
+        verbose_name=_("村（社区）"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     tag_code = models.CharField(_("标签"), max_length=50)
     tag_name = models.CharField(_("标签名称"), max_length=50)

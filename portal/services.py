@@ -43,7 +43,7 @@ def _editable_roots(staff) -> list[Page]:
         return []
     pages = [
         *HomePage.objects.filter(unit__isnull=False).select_related("unit"),
-        *SectionPage.objects.select_related("unit"),
+        *SectionPage.objects.filter(unit__isnull=False).select_related("unit"),
     ]
     inside = [p for p in pages if any(p.unit.path.startswith(j) for j in paths)]
     inside.sort(key=lambda p: p.depth)
@@ -142,6 +142,37 @@ def disclosure_publish(
     intro: str = "",
 ) -> DisclosurePage:
     """Publish a masked list of a village's households with a tag; it is withdrawn after `days`."""
+    return _disclosure_create(
+        actor=actor,
+        channel=channel,
+        village=village,
+        tag_code=tag_code,
+        title=title,
+        period_label=period_label,
+        days=days,
+        intro=intro,
+        journal_actor=actor,
+    )
+
+
+@transaction.atomic
+def disclosure_seed(*, editor, **kwargs) -> DisclosurePage:
+    """The demo's disclosure: the same rules and masking as an editor's, journaled as the system's seeding."""
+    return _disclosure_create(actor=editor, journal_actor=None, **kwargs)
+
+
+def _disclosure_create(
+    *,
+    actor,
+    channel: ChannelPage,
+    village,
+    tag_code: str,
+    title: str,
+    period_label: str,
+    days: int,
+    intro: str,
+    journal_actor,
+) -> DisclosurePage:
     if not actor.has_perm("portal.publish_portal") or not unit_in_scope(user=actor, unit=village):
         raise PermissionDenied(_("无权发布该村的公开名单"))
     if not channel.permissions_for_user(actor).can_publish_subpage():
@@ -171,9 +202,9 @@ def disclosure_publish(
     )
     channel.add_child(instance=page)
     page.save_revision(user=actor, log_action=True).publish(user=actor)
-    page.refresh_from_db()
+    page.refresh_from_db()  # publish() worked on a copy made from the revision
     journal.record(
-        actor=actor,
+        actor=journal_actor,
         action="portal.disclosure.published",
         target=page,
         data={
@@ -181,6 +212,7 @@ def disclosure_publish(
             "tag": tag_code,
             "rows": len(page.rows),
             "withdraw_at": page.withdraw_at.isoformat(),
+            "editor": actor.get_username(),
         },
     )
     bump_cache_version()
