@@ -176,3 +176,20 @@ def test_signed_in_staff_never_get_the_anonymous_cache(client, portal_site, admi
     client.force_login(administrator)
     response = client.get("/")
     assert response.status_code == 200 and "public" not in response.get("Cache-Control", "")
+
+
+def test_article_with_a_lead_image_renders_it(client, portal_site):
+    import io
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+    from wagtail.images.models import Image
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (1200, 600), (200, 30, 30)).save(buffer, "PNG")
+    image = Image.objects.create(title="题图", file=ImageFile(buffer, name="lead.png"))
+    article = portal_site["articles"]["news"]
+    article.lead_image = image
+    article.save_revision().publish()
+    html = _html(client.get(article.url))
+    assert '<img alt="题图" class="lead"' in html and 'width="800"' in html
