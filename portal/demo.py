@@ -299,6 +299,7 @@ def build(ctx: DemoContext) -> None:
             body=_body(paragraphs),
             is_pick=pick,
             published_at=NOW - timedelta(days=i, hours=ctx.rng.randint(0, 8)),
+            with_revision=False,  # seeding: live pages without a first revision keep the demo fast
         )
         count += 1
     for n, township in enumerate(ctx.townships[:3]):
@@ -314,6 +315,7 @@ def build(ctx: DemoContext) -> None:
                 keywords=keywords,
                 body=_body([f"{name}各村：请按要求做好相关工作，有问题请联系镇党政办。"]),
                 published_at=NOW - timedelta(days=n * 3 + i, hours=2),
+                with_revision=False,
             )
             count += 1
     # Editors: township leaders and administrators get their sections in the CMS.

@@ -367,8 +367,9 @@ def article_publish(
     keywords: str = "",
     is_pick: bool = False,
     published_at=None,
+    with_revision: bool = True,
 ) -> ArticlePage:
-    """Create and publish an article through Wagtail's revision workflow (imports and the demo use this)."""
+    """Create and publish an article through Wagtail's revision workflow (bulk seeding may skip the revision)."""
     if actor is not None and not channel.permissions_for_user(actor).can_publish_subpage():
         raise PermissionDenied(_("无权在该频道发布"))
     article = ArticlePage(
@@ -381,10 +382,15 @@ def article_publish(
         keywords=keywords,
         is_pick=is_pick,
         published_at=published_at or timezone.now(),
-        live=False,
+        live=not with_revision,
         owner=actor,
     )
+    if not with_revision:
+        article.first_published_at = article.last_published_at = article.published_at
     channel.add_child(instance=article)
-    article.save_revision(user=actor).publish(user=actor)
-    article.refresh_from_db()  # publish() worked on a copy made from the revision
+    if with_revision:
+        article.save_revision(user=actor).publish(user=actor)
+        article.refresh_from_db()  # publish() worked on a copy made from the revision
+    else:
+        bump_cache_version()
     return article
