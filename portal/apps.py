@@ -22,6 +22,11 @@ class PortalConfig(AppConfig):
                 Role.ADMINISTRATOR: publisher,
             }
         )
+        from django.db.models.signals import post_save
+
+        from portal.models import FooterSettings
+
+        post_save.connect(_content_changed, sender=FooterSettings, dispatch_uid="portal-footer-saved")
         page_published.connect(_content_changed, dispatch_uid="portal-published")
         page_unpublished.connect(_content_changed, dispatch_uid="portal-unpublished")
         user_logged_in.connect(_sync_editor, dispatch_uid="portal-sync-editor")

@@ -128,3 +128,17 @@ def test_withdrawal_task_runs_the_same_rule(portal_site, tree, township_leader, 
     DisclosurePage.objects.filter(pk=page.pk).update(withdraw_at=timezone.now() - timedelta(seconds=1))
     result = withdraw_expired_disclosures.enqueue()
     assert result.return_value == 1
+
+
+def test_disclosure_notes_cannot_carry_a_link_farm_and_markup_is_escaped(
+    client, portal_site, tree, township_leader, dibao_households
+):
+    from django.core.exceptions import ValidationError
+
+    from portal.tests.conftest import LINK_FARM
+
+    with pytest.raises(ValidationError):
+        _publish(township_leader, portal_site, tree, intro=LINK_FARM)
+    page = _publish(township_leader, portal_site, tree, intro='<script>alert("x")</script>')
+    html = client.get(page.url).content.decode()
+    assert "<script" not in html and "&lt;script&gt;" in html

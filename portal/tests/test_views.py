@@ -193,3 +193,15 @@ def test_article_with_a_lead_image_renders_it(client, portal_site):
     article.save_revision().publish()
     html = _html(client.get(article.url))
     assert '<img alt="题图" class="lead"' in html and 'width="800"' in html
+
+
+def test_changing_the_footer_drops_the_cached_pages(client, portal_site):
+    from wagtail.models import Site
+
+    from portal.models import FooterSettings
+
+    client.get("/")
+    footer = FooterSettings.for_site(Site.objects.get(is_default_site=True))
+    footer.psb_number = "豫公网安备41999999999999号"
+    footer.save()
+    assert "豫公网安备41999999999999号" in _html(client.get("/"))
