@@ -26,7 +26,7 @@ class PortalConfig(AppConfig):
 
         from portal.models import FooterSettings
 
-        post_save.connect(_content_changed, sender=FooterSettings, dispatch_uid="portal-footer-saved")
+        post_save.connect(_footer_saved, sender=FooterSettings, dispatch_uid="portal-footer-saved")
         page_published.connect(_content_changed, dispatch_uid="portal-published")
         page_unpublished.connect(_content_changed, dispatch_uid="portal-unpublished")
         user_logged_in.connect(_sync_editor, dispatch_uid="portal-sync-editor")
@@ -36,6 +36,12 @@ def _content_changed(sender, **kwargs):
     from portal.services import bump_cache_version
 
     bump_cache_version()
+
+
+def _footer_saved(sender, created=False, **kwargs):
+    # FooterSettings.for_site() creates an empty row while a page renders; only real edits change pages.
+    if not created:
+        _content_changed(sender)
 
 
 def _sync_editor(sender, user, **kwargs):
