@@ -74,7 +74,9 @@ def search(request):
     query = (request.GET.get("q") or "").strip()[:50]
     results = selectors.search(root=root, query=query) if query else []
     page_obj = Paginator(results, selectors.PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "portal/search.html", {"page": root, "query": query, "page_obj": page_obj})
+    return render(
+        request, "portal/search.html", {"page": root, "off_page": True, "query": query, "page_obj": page_obj}
+    )
 
 
 @portal_page
@@ -103,7 +105,7 @@ def feedback(request):
     return render(
         request,
         "portal/feedback.html",
-        {"page": root, "form": form, "submitted": submitted, "page_obj": items},
+        {"page": root, "off_page": True, "form": form, "submitted": submitted, "page_obj": items},
         status=status,
     )
 
