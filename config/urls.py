@@ -1,9 +1,13 @@
 """URL map: the public portal at the root, the staff workspace under /work/, the API under /api/v1/."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.urls import serve_pattern
 
 from config.api import api
+from portal import views as portal_views
 from territory import views as territory_views
 
 urlpatterns = [
@@ -21,6 +25,11 @@ urlpatterns = [
     path("work/journal/", include("journal.urls")),
     path("service/", include("demands.public_urls")),
     path("open311/v2/", include("demands.open311_urls")),
+    # Wagtail's editor interface for the portal (its own relaxed CSP applies only under /cms/).
+    path("cms/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
     # The public portal owns the root and comes last (it may end in a catch-all).
     path("", include("portal.urls")),
+    # Never reached (portal's cached catch-all above answers first); Wagtail reverses this name to build page URLs.
+    re_path(serve_pattern, portal_views.serve, name="wagtail_serve"),
 ]

@@ -22,6 +22,14 @@ CSP = "; ".join(
 )
 
 
+def csp_for(path: str) -> str:
+    """The strict policy everywhere, except path prefixes listed in DOORSTEP_CSP_PATH_OVERRIDES (the CMS admin)."""
+    for prefix, policy in getattr(settings, "DOORSTEP_CSP_PATH_OVERRIDES", {}).items():
+        if path.startswith(prefix):
+            return policy
+    return getattr(settings, "DOORSTEP_CSP", CSP)
+
+
 class SecurityHeadersMiddleware:
     """A strict same-origin Content-Security-Policy and related headers on every response."""
 
@@ -30,7 +38,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", getattr(settings, "DOORSTEP_CSP", CSP))
+        response.headers.setdefault("Content-Security-Policy", csp_for(request.path))
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -38,6 +38,23 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # Wagtail runs the portal's content (drafts, revisions, moderation, scheduling, images). It comes before
+    # territory on purpose: wagtailcore.APIToken and territory.ApiToken both name their reverse accessor
+    # Staff.api_tokens; the model loaded last keeps it, and territory.services needs it to be territory's.
+    # The two clash checks are silenced below (SILENCED_SYSTEM_CHECKS).
+    "wagtail.contrib.settings",
+    "wagtail.contrib.sitemaps",
+    "django.contrib.sitemaps",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
     "core",
     "journal",
     "territory",
@@ -51,6 +68,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
+    # Answers repeat anonymous portal visits from the page cache before sessions and routing (portal/middleware.py).
+    "portal.middleware.AnonymousPageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -160,6 +179,45 @@ DOORSTEP_SITE_NAME = env("DOORSTEP_SITE_NAME", "家门口")
 DOORSTEP_SITE_NAME_LABEL = _("家门口 · 基层工作平台")
 
 NINJA_PAGINATION_PER_PAGE = 50
+# See the INSTALLED_APPS note: Staff.api_tokens is territory's by load order (Wagtail never uses the accessor).
+SILENCED_SYSTEM_CHECKS = ["fields.E304", "fields.E305"]
+
+# Wagtail (the portal's CMS) under /cms/, signing in through Doorstep's own (throttled) login page.
+WAGTAIL_SITE_NAME = "家门口 · 门户网站"
+WAGTAILADMIN_BASE_URL = env("DOORSTEP_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_LOGIN_URL = "login"
+WAGTAIL_ALLOW_UNICODE_SLUGS = False  # ASCII addresses survive the Traditional Chinese conversion intact
+WAGTAIL_I18N_ENABLED = False
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+# Only the Wagtail admin gets a relaxed CSP (it uses inline styles and scripts); public pages keep DOORSTEP_CSP.
+DOORSTEP_CSP_PATH_OVERRIDES = {
+    "/cms/": "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self' 'unsafe-inline'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "frame-src 'self'",
+            "frame-ancestors 'self'",
+            "form-action 'self'",
+            "base-uri 'self'",
+            "object-src 'none'",
+        ]
+    )
+}
+# The portal footer (a Wagtail site setting overrides these per site).
+PORTAL_SITE_NAME = env("DOORSTEP_PORTAL_SITE_NAME", "家门口政务服务网")
+PORTAL_COPYRIGHT_START = int(env("DOORSTEP_PORTAL_COPYRIGHT_START", "2024"))
+PORTAL_ICP_NUMBER = env("DOORSTEP_PORTAL_ICP", "")
+PORTAL_PSB_NUMBER = env("DOORSTEP_PORTAL_PSB", "")
+PORTAL_CACHE_SECONDS = int(env("DOORSTEP_PORTAL_CACHE_SECONDS", "300"))
+# Public forms: at most this many submissions per address per window.
+PORTAL_FORM_RATE = (5, 600)
 
 LOGGING = {
     "version": 1,
