@@ -123,7 +123,7 @@ def _disclosure_rows(*, actor, village, tag_code: str) -> list[dict]:
             {
                 "name": mask_name(household.head_name),
                 "id": mask_id_number(head.id_masked) if head and head.id_masked else "",
-                "members": household.member_count,
+                "members": len(household.members.all()),
             }
         )
     return rows

@@ -103,7 +103,7 @@ class ApiToken(models.Model):
     """A bearer token for the staff API; only its SHA-256 is stored."""
 
     staff = models.ForeignKey(
-        Staff, verbose_name=_("工作人员"), on_delete=models.CASCADE, related_name="api_tokens"
+        Staff, verbose_name=_("工作人员"), on_delete=models.CASCADE, related_name="doorstep_tokens"
     )
     name = models.CharField(_("用途"), max_length=100)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)

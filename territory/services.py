@@ -122,7 +122,7 @@ def staff_deactivate(*, actor, staff: Staff, reason: str) -> Staff:
         raise PermissionDenied(_("只有系统管理员可以停用工作人员"))
     staff.is_active = False
     staff.save(update_fields=["is_active"])
-    staff.api_tokens.update(revoked=True)
+    staff.doorstep_tokens.update(revoked=True)
     ended = _end_sessions(staff)
     journal.record(
         actor=actor,

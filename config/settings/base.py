@@ -38,10 +38,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
-    # Wagtail runs the portal's content (drafts, revisions, moderation, scheduling, images). It comes before
-    # territory on purpose: wagtailcore.APIToken and territory.ApiToken both name their reverse accessor
-    # Staff.api_tokens; the model loaded last keeps it, and territory.services needs it to be territory's.
-    # The two clash checks are silenced below (SILENCED_SYSTEM_CHECKS).
+    # Wagtail runs the portal's content (drafts, revisions, moderation, scheduling, images).
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
     "django.contrib.sitemaps",
@@ -179,8 +176,6 @@ DOORSTEP_SITE_NAME = env("DOORSTEP_SITE_NAME", "家门口")
 DOORSTEP_SITE_NAME_LABEL = _("家门口 · 基层工作平台")
 
 NINJA_PAGINATION_PER_PAGE = 50
-# See the INSTALLED_APPS note: Staff.api_tokens is territory's by load order (Wagtail never uses the accessor).
-SILENCED_SYSTEM_CHECKS = ["fields.E304", "fields.E305"]
 
 # Wagtail (the portal's CMS) under /cms/, signing in through Doorstep's own (throttled) login page.
 WAGTAIL_SITE_NAME = "家门口 · 门户网站"

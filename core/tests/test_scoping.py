@@ -18,6 +18,7 @@ from core.demo import DEMO_APPS
 # Routes outside the staff scoping rule, each for a stated reason.
 EXEMPT_PREFIXES = (
     "admin/",  # Django admin: superuser-only configuration, not a jurisdiction-scoped workspace
+    "cms/",  # Wagtail CMS: page permissions by jurisdiction-synced groups (portal/tests/test_editors.py)
     "i18n/",  # language switch
     "api/v1/",  # walked separately through the OpenAPI schema below
     "static/",
