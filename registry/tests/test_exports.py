@@ -56,6 +56,7 @@ def test_full_export_needs_the_permission_and_is_journaled_with_rows_and_hash(cl
     table = _sheet(response.content)
     assert table[1][3] == number and table[1][4] == "13800001234"
     entry = Entry.objects.get(action="registry.list.exported")
+    assert entry.data["full"] is True
     assert entry.data["rows"] == 1 and entry.data["sha256"] == hashlib.sha256(response.content).hexdigest()
     assert number not in str(entry.data)
 
@@ -118,3 +119,16 @@ def test_list_pages_offer_the_export_buttons(client, tree, village_official):
         reverse("registry:household_export")
         in client.get(reverse("registry:household_list")).content.decode()
     )
+
+
+def test_every_export_is_journaled_even_masked_ones(client, tree, village_official):
+    _data(tree)
+    client.force_login(village_official)
+    people = client.get(reverse("registry:person_export"), {"format": "csv"})
+    households = client.get(reverse("registry:household_export"), {"format": "xlsx"})
+    entries = {e.data["list"]: e for e in Entry.objects.filter(action="registry.list.exported")}
+    assert set(entries) == {"people", "households"}
+    assert entries["people"].data["full"] is False
+    assert entries["people"].data["sha256"] == hashlib.sha256(people.content).hexdigest()
+    assert entries["households"].data["sha256"] == hashlib.sha256(households.content).hexdigest()
+    assert entries["people"].actor == village_official
