@@ -13,5 +13,5 @@ ACTIONS = {
     "registry.ledger.rows_written": _("台账导入写入一批人员"),
     "registry.ledger.imported": _("完成台账导入"),
     "registry.ledger.quarantine_downloaded": _("下载台账导入待处理行"),
-    "registry.list.exported": _("导出名单（含完整身份证号）"),
+    "registry.list.exported": _("导出名单"),
 }
