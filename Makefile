@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint messages bench bench-registry bench-planner clean
+.PHONY: setup demo test lint messages bench bench-planner clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Doorstep needs Python 3.11 or newer")'
@@ -28,8 +28,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Benchmarks need data built first (see docs/benchmarks.md for each command, its data and its figures).
 bench: setup
-	bash scripts/bench.sh
+	@echo "Benchmarks in bench/ (commands and figures: docs/benchmarks.md):"; ls bench/*.py
 
 # Day planner: PyVRP against OR-Tools and VROOM on the same generated instances (prints a table).
 bench-planner: setup
