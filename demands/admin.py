@@ -1,8 +1,17 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from demands import services
-from demands.models import AuthorityRule, CalendarDay, Category, Demand, Open311Client, WorkingCalendar
+from demands.models import (
+    AuthorityRule,
+    CalendarDay,
+    Category,
+    Demand,
+    HeldSubmission,
+    Open311Client,
+    WorkingCalendar,
+)
 
 
 class AuthorityRuleInline(admin.TabularInline):
@@ -62,3 +71,25 @@ class DemandAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(HeldSubmission)
+class HeldSubmissionAdmin(admin.ModelAdmin):
+    """Administrators review what the spam screen held; releasing or discarding goes through the services."""
+
+    list_display = ["created_at", "place_unit", "resident_name", "reason", "status"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in HeldSubmission._meta.fields if f.name != "phone_cipher"]
+    exclude = ["phone_cipher"]
+    actions = ["discard"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=gettext_lazy("确认为垃圾并丢弃"))
+    def discard(self, request, queryset):
+        for held in queryset.filter(status=HeldSubmission.Status.HELD):
+            services.submission_discard(actor=request.user, held=held)

@@ -1,6 +1,7 @@
 import hashlib
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from territory.models import AdminUnit, Department, Staff
@@ -334,3 +335,40 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class HeldSubmission(models.Model):
+    """A resident form the spam screen held: never routed or shown until an administrator releases it."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("待审核")
+        RELEASED = "released", _("已放行为诉求")
+        DISCARDED = "discarded", _("已作为垃圾丢弃")
+
+    place_unit = models.ForeignKey(
+        AdminUnit, verbose_name=_("所在村/社区"), on_delete=models.CASCADE, related_name="+"
+    )
+    resident_name = models.CharField(_("姓名"), max_length=50)
+    phone_cipher = models.TextField(blank=True, editable=False)
+    phone_masked = models.CharField(_("联系电话"), max_length=24, blank=True, editable=False)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    text = models.TextField(_("内容"))
+    reason = models.CharField(_("拦截原因"), max_length=200)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.HELD)
+    demand = models.ForeignKey(
+        "Demand",
+        verbose_name=_("放行后的诉求"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("被拦截的群众提交")
+        verbose_name_plural = _("被拦截的群众提交")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.resident_name}: {self.text[:20]}"

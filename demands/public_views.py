@@ -66,8 +66,22 @@ def submit(request):
                 category, _hits = demand_text.suggest(data["text"], categories)
                 category = category or next((c for c in categories if c.code == "other"), None)
                 category = category or (categories[-1] if categories else None)
+                held_reason = services.submission_screen(
+                    resident_name=data["resident_name"], text=data["text"], place=data["place"]
+                )
                 if place_unit is None or category is None:
                     form.add_error("place_unit", _("请选择所在村/社区"))
+                elif held_reason:
+                    # Looks like link-farm spam: kept for an administrator, never routed or shown.
+                    services.submission_hold(
+                        place_unit=place_unit,
+                        resident_name=data["resident_name"],
+                        phone=data["phone"],
+                        place=data["place"],
+                        text=data["text"],
+                        reason=held_reason,
+                    )
+                    return render(request, "demands/public_submitted.html", {"ticket": None, "held": True})
                 else:
                     try:
                         demand = services.demand_create(

@@ -30,12 +30,14 @@ from demands.models import (
     Category,
     Demand,
     DemandEvent,
+    HeldSubmission,
     Level,
     Open311Client,
     WorkingCalendar,
 )
 from demands.notify import Message, notify
 from demands.workdays import Clock, official_2026_days
+from portal.spam import screen as spam_screen
 from registry.services import normalize_phone, phone_index
 from territory.models import AdminUnit, Department, Staff
 from territory.roles import Role
@@ -946,3 +948,75 @@ def open311_client_authenticate(*, key: str) -> Open311Client | None:
 
 def demand_q_open() -> Q:
     return Q(status__in=OPEN_STATUSES)
+
+
+# --- resident submissions the spam screen holds ----------------------------------------------
+
+
+def submission_screen(*, resident_name: str, text: str, place: str = "") -> str:
+    """Why a resident's submission must be held for moderation (link stuffing, keyword runs), or ""."""
+    verdict = spam_screen(f"{resident_name}\n{place}\n{text}")
+    return verdict.reason if verdict.held else ""
+
+
+@transaction.atomic
+def submission_hold(
+    *, place_unit: AdminUnit, resident_name: str, text: str, reason: str, place: str = "", phone: str = ""
+) -> HeldSubmission:
+    """Keep a held submission, unrouted and unseen, until an administrator releases or discards it."""
+    phone = normalize_phone(phone) if phone else ""
+    held = HeldSubmission(
+        place_unit=place_unit,
+        resident_name=resident_name[:50],
+        phone_cipher=crypto.encrypt(phone, context="demand.phone") if phone else "",
+        phone_masked=mask_phone(phone),
+        place=place[:200],
+        text=text,
+        reason=reason[:200],
+    )
+    held.full_clean()
+    held.save()
+    journal.record(actor=None, action="demands.submission.held", target=held, data={"reason": held.reason})
+    return held
+
+
+def _require_moderator(actor, held: HeldSubmission) -> None:
+    if not (actor.is_superuser or actor.role == Role.ADMINISTRATOR) or not unit_in_scope(
+        user=actor, unit=held.place_unit
+    ):
+        raise PermissionDenied(_("只有辖区内的系统管理员可以审核被拦截的提交"))
+    if held.status != HeldSubmission.Status.HELD:
+        raise ValidationError(_("这条提交已经审核过了"))
+
+
+@transaction.atomic
+def submission_release(*, actor, held: HeldSubmission, category: Category) -> Demand:
+    """A person judged it genuine: it becomes an ordinary demand, routed and on the clock from now."""
+    _require_moderator(actor, held)
+    phone = crypto.decrypt(held.phone_cipher, context="demand.phone") if held.phone_cipher else ""
+    demand = demand_create(
+        actor=None,
+        resident_name=held.resident_name,
+        phone=phone,
+        text=held.text,
+        place_unit=held.place_unit,
+        place=held.place,
+        category=category,
+        channel=Demand.Channel.PORTAL,
+    )
+    held.status, held.demand = HeldSubmission.Status.RELEASED, demand
+    held.save(update_fields=["status", "demand"])
+    journal.record(
+        actor=actor, action="demands.submission.released", target=held, data={"demand": demand.ticket}
+    )
+    return demand
+
+
+@transaction.atomic
+def submission_discard(*, actor, held: HeldSubmission) -> HeldSubmission:
+    """Confirmed spam stays on record as discarded; it is never shown."""
+    _require_moderator(actor, held)
+    held.status = HeldSubmission.Status.DISCARDED
+    held.save(update_fields=["status"])
+    journal.record(actor=actor, action="demands.submission.discarded", target=held, data={})
+    return held

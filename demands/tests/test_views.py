@@ -182,3 +182,56 @@ def test_a_county_department_transfers_a_misrouted_demand_back_to_the_village(
     demand.refresh_from_db()
     assert demand.owner_unit == tree.village_a1 and demand.owner_department is None and demand.transfers == 1
     assert demand.owner_label == "甲一村"
+
+
+LINK_FARM = "最新地址|免费观看|在线视频|高清无码|日韩精品|欧美专区|国产精品|成人影院|夜夜撸|天天射 www.spam-farm.example"
+
+
+def test_link_farm_text_is_held_for_moderation_not_routed_or_shown(client, setup, tree, administrator):
+    from demands import services
+    from demands.models import HeldSubmission
+
+    data = {
+        "resident_name": "王五",
+        "phone": "13900005678",
+        "place_unit": tree.village_a1.pk,
+        "text": LINK_FARM,
+    }
+    response = client.post(reverse("demands_public:submit"), data)
+    assert response.status_code == 200 and "核实" in response.content.decode()
+    assert Demand.objects.count() == 0  # nothing routed, no ticket, nothing on any public page or Open311
+    held = HeldSubmission.objects.get()
+    assert held.status == "held" and held.reason and held.phone_masked == "139****5678"
+    assert "13900005678" not in held.phone_cipher
+    assert "天天射" not in client.get("/open311/v2/requests.json").content.decode()
+    demand = services.submission_release(actor=administrator, held=held, category=setup["other"])
+    held.refresh_from_db()
+    assert held.status == "released" and held.demand == demand and demand.phone_masked == "139****5678"
+
+
+def test_only_an_administrator_reviews_held_submissions(client, setup, tree, village_official, administrator):
+    from django.core.exceptions import PermissionDenied
+
+    from demands import services
+
+    held = services.submission_hold(
+        place_unit=tree.village_a1, resident_name="x", text=LINK_FARM, reason="test"
+    )
+    with pytest.raises(PermissionDenied):
+        services.submission_discard(actor=village_official, held=held)
+    services.submission_discard(actor=administrator, held=held)
+    held.refresh_from_db()
+    assert held.status == "discarded"
+
+
+def test_ordinary_complaint_is_not_held(client, setup, tree):
+    from demands.models import HeldSubmission
+
+    data = {
+        "resident_name": "赵六",
+        "phone": "13900001111",
+        "place_unit": tree.village_a1.pk,
+        "text": "村东头的路灯坏了一个多月，晚上老人出门不方便，麻烦修一下。",
+    }
+    client.post(reverse("demands_public:submit"), data)
+    assert Demand.objects.count() == 1 and not HeldSubmission.objects.exists()
