@@ -10,7 +10,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 import journal
 from core.masking import mask_id_number, mask_name
@@ -75,7 +85,18 @@ def _group_for(page: Page, *, publish: bool) -> Group:
         group.permissions.add(
             Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
         )
+        if publish:
+            _moderation_workflow(page, group)
     return group
+
+
+def _moderation_workflow(page: Page, publishers: Group) -> None:
+    """Drafts submitted for moderation under this site/section go to its own publishers, not a global group."""
+    task = GroupApprovalTask.objects.create(name=f"{page.title}审核·{page.pk}")
+    task.groups.set([publishers])
+    workflow = Workflow.objects.create(name=f"{page.title}审核流程·{page.pk}")
+    WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    WorkflowPage.objects.update_or_create(page=page, defaults={"workflow": workflow})
 
 
 @transaction.atomic

@@ -81,3 +81,27 @@ def test_staff_without_editor_role_cannot_enter_the_cms(client, portal_site, cou
     client.force_login(county_supervisor)
     response = client.get("/cms/")
     assert response.status_code in (302, 403)
+
+
+def test_a_cadres_draft_goes_for_moderation_to_the_publishers_of_that_township(portal_site, tree):
+    """Moderation follows jurisdiction: the township's publishers approve, another township's cannot."""
+    from portal.models import ArticlePage
+
+    leader_a = make_staff(Role.TOWNSHIP_LEADER, [tree.town_a], username="leader_town_a")
+    leader_b = make_staff(Role.TOWNSHIP_LEADER, [tree.town_b], username="leader_town_b")
+    cadre = make_staff(Role.TOWNSHIP_CADRE, [tree.town_a], username="cadre_town_a2")
+    for staff in (leader_a, leader_b, cadre):
+        services.editor_sync(staff=staff)
+    channel = portal_site["channels"][tree.town_a.pk]["news"]
+    draft = ArticlePage(
+        title="村道硬化完工", slug="road-done", source="甲镇", body="<p>村道硬化工程已完工。</p>", live=False
+    )
+    channel.add_child(instance=draft)
+    draft.save_revision(user=cadre)
+    workflow = draft.get_workflow()
+    assert workflow is not None and "甲镇" in workflow.name
+    state = workflow.start(draft, cadre)
+    task = state.current_task_state.task.specific
+    assert task.get_actions(draft, leader_a)  # approve / reject offered to A's leader
+    assert not task.get_actions(draft, leader_b)
+    assert not task.get_actions(draft, cadre)
