@@ -105,3 +105,36 @@ def test_a_cadres_draft_goes_for_moderation_to_the_publishers_of_that_township(p
     assert task.get_actions(draft, leader_a)  # approve / reject offered to A's leader
     assert not task.get_actions(draft, leader_b)
     assert not task.get_actions(draft, cadre)
+
+
+def test_a_scheduled_article_goes_live_only_when_its_time_comes(portal_site, tree):
+    """Scheduled publishing is Wagtail's: `manage.py publish_scheduled` (run every minute) publishes it."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from portal.models import ArticlePage
+
+    channel = portal_site["channels"][tree.town_a.pk]["news"]
+    page = ArticlePage(
+        title="定时发布的通知",
+        slug="scheduled-notice",
+        source="甲镇",
+        body="<p>明早发布。</p>",
+        live=False,
+        go_live_at=timezone.now() + timedelta(hours=1),
+    )
+    channel.add_child(instance=page)
+    page.save_revision().publish()
+    page.refresh_from_db()
+    assert not page.live
+    call_command("publish_scheduled")
+    page.refresh_from_db()
+    assert not page.live  # not yet
+    later = timezone.now() + timedelta(hours=2)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        call_command("publish_scheduled")
+    page.refresh_from_db()
+    assert page.live
