@@ -118,3 +118,29 @@ def test_township_cadre_plans_tomorrow_for_two_cadres_opens_map_and_prints(live_
     ARTIFACTS.mkdir(exist_ok=True)
     pdf = phone.pdf(path=str(ARTIFACTS / "visits-day-sheet.pdf"), format="A4")
     assert pdf[:4] == b"%PDF"
+
+
+def test_signing_out_removes_the_pages_kept_for_offline_use_but_not_unsent_visits(
+    live_server, phone, village
+):
+    """Names and addresses must not stay on a shared phone after sign-out; queued visits must not be lost."""
+    from visits.models import Visit
+
+    login(phone, live_server.url, "zhang", PASSWORD)
+    phone.goto(f"{live_server.url}/work/visits/")
+    phone.wait_for_selector("#visit-queue[data-offline-ready='1']", state="attached")
+    assert _wait_for(lambda: phone.evaluate("caches.keys().then(k => k.length)") > 0)
+    phone.context.set_offline(True)
+    row = phone.locator("li.due", has_text="刘桂芝")
+    row.get_by_role("button", name="已走访").click()
+    row.get_by_role("button", name="已存，待发送").wait_for()
+    phone.route("**/api/v1/visits/**", lambda route: route.abort())  # keep it unsent until after sign-out
+    phone.context.set_offline(False)
+    phone.get_by_role("button", name="退出").click()
+    phone.wait_for_url(re.compile(r"/accounts/login/"))
+    assert phone.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('doorstep-')).length)") == 0
+    phone.unroute("**/api/v1/visits/**")
+    assert Visit.objects.count() == 0
+    login(phone, live_server.url, "zhang", PASSWORD)
+    phone.goto(f"{live_server.url}/work/visits/")
+    assert _wait_for(lambda: Visit.objects.count() == 1)
