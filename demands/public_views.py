@@ -58,14 +58,7 @@ def submit(request):
                 form.add_error("text", _("内容里的网址太多，请直接写明您要反映的事。"))
             else:
                 place_unit = next((v for v in villages if v.pk == data["place_unit"]), None)
-                categories = selectors.category_list(county_id=None)
-                if place_unit is not None:
-                    county_code = place_unit.path.split("/")[1]
-                    categories = categories.filter(county__code=county_code)
-                categories = list(categories)
-                category, _hits = demand_text.suggest(data["text"], categories)
-                category = category or next((c for c in categories if c.code == "other"), None)
-                category = category or (categories[-1] if categories else None)
+                category = selectors.category_for_text(place_unit=place_unit, text=data["text"])
                 held_reason = services.submission_screen(
                     resident_name=data["resident_name"], text=data["text"], place=data["place"]
                 )

@@ -122,6 +122,17 @@ def category_list(*, county_id: int | None = None) -> QuerySet[Category]:
     return qs.order_by("sort_order", "code")
 
 
+def category_for_text(*, place_unit: AdminUnit | None, text: str) -> Category | None:
+    """The category a resident's own words suggest, in the county of the place; else 其他 (or the last one)."""
+    categories = category_list()
+    if place_unit is not None:
+        categories = categories.filter(county__code=place_unit.path.split("/")[1])
+    categories = list(categories)
+    category, _hits = demand_text.suggest(text, categories)
+    category = category or next((c for c in categories if c.code == "other"), None)
+    return category or (categories[-1] if categories else None)
+
+
 def categories_for(user) -> QuerySet[Category]:
     """Active categories of the counties the user works in."""
     from territory.selectors import jurisdiction_paths

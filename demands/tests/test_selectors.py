@@ -72,3 +72,10 @@ def test_county_wide_dashboard_rolls_villages_up_to_their_township(setup, tree, 
     make_demand(tree, setup, category="welfare", text="申请低保")
     labels = [r.label for r in selectors.dashboard(user=county_supervisor)["by_unit"]]
     assert labels == ["测试县", "甲镇各村"]
+
+
+def test_resident_text_suggests_the_category_of_the_places_county(setup, tree):
+    from demands import selectors
+
+    assert selectors.category_for_text(place_unit=tree.village_a1, text="村口路灯坏了").code == "road"
+    assert selectors.category_for_text(place_unit=tree.village_a1, text="想问问天气").code == "other"
