@@ -869,7 +869,7 @@ def apply(
     _update_households(plan_, actor=actor, target=target, now=now)
     households = list(plan_.new_households.values())
     for chunk in _chunks(households, CHUNK):
-        Household.objects.bulk_create(chunk, batch_size=CHUNK)
+        _insert_households(chunk, now)
     total = len(plan_.new_people) + len(plan_.updates)
     done = 0
     head_changed: set[int] = set()
@@ -1014,30 +1014,34 @@ def _write_tags(through, owner: str, rows: list[tuple[int, tuple[set, set]]]) ->
             through.objects.filter(**{"tag_id": tag_id, f"{owner}__in": chunk}).delete()
 
 
-_PERSON_FIELDS = [f for f in Person._meta.concrete_fields if not f.primary_key]
+def _insert_rows(model, rows: list[dict], now) -> list[int]:
+    """One executemany (COPY on PostgreSQL) per chunk: Django's bulk_create spends most of its time
+    compiling SQL per object.
 
-
-def _insert_people(people: list[dict], now) -> list[int]:
-    """One executemany per chunk: Django's bulk_create spends most of its time compiling SQL per object.
-
-    Values are prepared once per field type (all rows share one timestamp); the new ids are read
-    back by that timestamp so the journal can name every person created, in insertion order.
+    Rows are plain dicts by attname; timestamps and dates are adapted once per type (all rows share
+    one timestamp), and the new ids are read back by that timestamp, in insertion order, so the
+    journal can name every row created.
     """
-    if not people:
+    if not rows:
         return []
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    table = quote(Person._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in _PERSON_FIELDS)
-    marks = ", ".join(["%s"] * len(_PERSON_FIELDS))
-    stamp = Person._meta.get_field("created_at").get_db_prep_save(now, connection)
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    stamp = model._meta.get_field("created_at").get_db_prep_save(now, connection)
     adapt_date = connection.ops.adapt_datefield_value
-    names = [f.attname for f in _PERSON_FIELDS]
+    dates = [f.attname for f in fields if f.get_internal_type() == "DateField"]
+    names = [f.attname for f in fields]
     params = []
-    for person in people:
-        person["created_at"] = person["updated_at"] = stamp
-        person["birth_date"] = adapt_date(person["birth_date"])
-        params.append([person[name] for name in names])
-    last = Person.objects.filter(created_at=now).order_by("-id").values_list("id", flat=True).first() or 0
+    for row in rows:
+        row["created_at"] = row["updated_at"] = stamp
+        for name in dates:
+            row[name] = adapt_date(row[name])
+        params.append([row[name] for name in names])
+    manager = model._base_manager
+    # by primary key only (created_at has no index); the timestamp then picks ours among later ids
+    last = manager.order_by("-id").values_list("id", flat=True).first() or 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # COPY is several times faster than INSERTs on PostgreSQL; same transaction, same rollback.
@@ -1046,9 +1050,26 @@ def _insert_people(people: list[dict], now) -> list[int]:
                     copy.write_row(row)
         else:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)  # noqa: S608
-    return list(
-        Person.objects.filter(created_at=now, id__gt=last).order_by("id").values_list("id", flat=True)
-    )
+    return list(manager.filter(created_at=now, id__gt=last).order_by("id").values_list("id", flat=True))
+
+
+def _insert_people(people: list[dict], now) -> list[int]:
+    return _insert_rows(Person, people, now)
+
+
+_HOUSEHOLD_FIELDS = [
+    f.attname
+    for f in Household._meta.concrete_fields
+    if not f.primary_key and f.attname not in ("created_at", "updated_at")
+]
+
+
+def _insert_households(households: list[Household], now) -> None:
+    rows = [{name: getattr(h, name) for name in _HOUSEHOLD_FIELDS} for h in households]
+    ids = _insert_rows(Household, rows, now)
+    for household, pk in zip(households, ids, strict=True):
+        household.pk = pk
+        household._state.adding = False
 
 
 def _refresh_heads(household_ids: set[int]) -> None:
