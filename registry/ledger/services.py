@@ -259,8 +259,9 @@ def _remembered(unit: AdminUnit, t: tables_.Table) -> tuple[dict[int, str], Admi
             continue
         field_of = {theirs[int(k)]: v for k, v in memo.mapping.items() if int(k) < len(theirs)}
         mapping = {i: field_of[label] for i, label in enumerate(labels) if label in field_of}
+        known = set(theirs)
         for i, f in t.proposed.items():  # columns the other layout lacks: the dictionary's proposal
-            if i not in mapping and f not in mapping.values():
+            if labels[i] not in known and f not in mapping.values():
                 mapping[i] = f
         mapping = _clean(mapping)
         if "name" in mapping.values() or "head_name" in mapping.values():
