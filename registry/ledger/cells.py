@@ -30,15 +30,18 @@ class CellError(ValueError):
 
 def text(value) -> str:
     """Full-width to half-width (NFKC), inner runs of spaces collapsed, ends trimmed; None becomes ""."""
-    if value is None:
+    if type(value) is str:  # most cells: skip the checks for numbers and dates
+        out = value
+    elif value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
-    out = str(value)
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, datetime):
+            value = value.date()
+        if isinstance(value, date):
+            return value.isoformat()
+        out = str(value)
     if not unicodedata.is_normalized("NFKC", out):
         out = unicodedata.normalize("NFKC", out)
     if _UNTIDY.search(out) is None:

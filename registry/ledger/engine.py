@@ -196,9 +196,9 @@ def _norm(value: str) -> str:
 
 def _id_ref(rec: dict, row: RowResult) -> str:
     """The ID cell's name, made only for the rows that need it in a reason."""
-    if rec["id_ref"] is None:
+    if rec.id_ref is None:
         return ""
-    column, labels = rec["id_ref"]
+    column, labels = rec.id_ref
     return _cell_ref(column, row, labels)
 
 
@@ -290,24 +290,24 @@ class _Parser:
                     rec[f] = fn(raw[f])
                 except cells.CellError as exc:
                     bad(f, str(exc))
-        rec["birth_date"] = None
+        rec.birth_date = None
         if "birth_date" in raw:
             try:
-                rec["birth_date"] = cells.birth_date(raw["birth_date"])
+                rec.birth_date = cells.birth_date(raw["birth_date"])
             except cells.CellError as exc:
                 bad("birth_date", str(exc))
         if "phone" in raw:
             try:
-                rec["phone"] = cells.phone(raw["phone"])
+                rec.phone = cells.phone(raw["phone"])
             except cells.CellError as exc:
                 bad("phone", str(exc))
-        rec["id_info"] = None
-        rec["id_ref"] = (column_of["id_number"], labels) if "id_number" in raw else None
+        rec.id_info = None
+        rec.id_ref = (column_of["id_number"], labels) if "id_number" in raw else None
         if "id_number" in raw:
             try:
                 typed = cells.id_number(raw["id_number"])
                 if typed:
-                    rec["id_info"] = parse_id(typed, self.today)
+                    rec.id_info = parse_id(typed, self.today)
             except cells.CellError as exc:
                 bad("id_number", str(exc))
             except ValidationError as exc:
@@ -315,13 +315,13 @@ class _Parser:
         # Household columns merged down over a household's member rows arrive empty: carry them.
         if "occupancy" in raw:
             try:
-                rec["occupancy"] = cells.occupancy(raw["occupancy"])
+                rec.occupancy = cells.occupancy(raw["occupancy"])
             except cells.CellError as exc:
                 bad("occupancy", str(exc))
         if "grid" in raw:
-            rec["grid"] = cells.text(raw["grid"])
+            rec.grid = cells.text(raw["grid"])
         if "household_size" in raw:
-            rec["household_size"] = cells.text(raw["household_size"])
+            rec.household_size = cells.text(raw["household_size"])
         if tag_columns:
             yes: set[str] = set()
             for f, column in tag_columns:
@@ -345,40 +345,40 @@ class _Parser:
                         yes.add(f[len(TAG_PREFIX) :])
                 except cells.CellError as exc:
                     errors.append(_cell_ref(column, row, labels) + str(exc))
-            rec["tag_yes"], rec["tag_said"] = yes, said
+            rec.tag_yes, rec.tag_said = yes, said
         household_cols = [f for f in HOUSEHOLD_COLUMNS if f in raw and f != "household_size"]
         own = [f for f in ("head_name", "household_no", "address") if f in raw and rec[f]]
-        if not own and rec["relation"] != Person.Relation.HEAD and carried:
+        if not own and rec.relation != Person.Relation.HEAD and carried:
             for f in household_cols:
                 if not rec[f] and carried.get(f):
                     rec[f] = carried[f]
                     row.filled[column_of[f]] = carried[f]
-        if "name" not in mapping.values() and rec["head_name"]:
-            rec["name"] = rec["head_name"]
-            rec["relation"] = rec["relation"] or Person.Relation.HEAD
-        if not rec["name"]:
+        if "name" not in mapping.values() and rec.head_name:
+            rec.name = rec.head_name
+            rec.relation = rec.relation or Person.Relation.HEAD
+        if not rec.name:
             if "name" in column_of:
                 bad("name", _("姓名为空：请填写此人的姓名。"))
             else:
                 errors.append(_("第%(row)s行没有姓名：请在“姓名”或“户主姓名”列填写。") % {"row": row.number})
-        info = rec["id_info"]
+        info = rec.id_info
         if info is not None:
-            if not cells.same_birth(rec["birth_date"], info.birth_date):
+            if not cells.same_birth(rec.birth_date, info.birth_date):
                 bad(
                     "birth_date",
                     _("出生日期%(typed)s与身份证号中的%(id)s不一致：请核对哪一个抄错了。")
-                    % {"typed": rec["birth_date"].isoformat(), "id": info.birth_date.isoformat()},
+                    % {"typed": rec.birth_date.isoformat(), "id": info.birth_date.isoformat()},
                 )
-            if rec["sex"] and rec["sex"] != info.sex:
+            if rec.sex and rec.sex != info.sex:
                 bad(
                     "sex",
                     _("性别与身份证号不一致：身份证号第17位显示为%(sex)s，请核对。")
                     % {"sex": Person.Sex(info.sex).label},
                 )
-            rec["birth_date"], rec["sex"] = info.birth_date, info.sex
+            rec.birth_date, rec.sex = info.birth_date, info.sex
         village, grid = self.default_village, self.default_grid
         if village is None:
-            if not rec["village"]:
+            if not rec.village:
                 if "village" in column_of:
                     bad("village", _("村名为空：导入到乡镇或县时，每一行都要写明所在村。"))
                 else:
@@ -389,65 +389,65 @@ class _Parser:
                         % {"row": row.number}
                     )
             else:
-                village = self.villages.get(_norm(rec["village"]))
+                village = self.villages.get(_norm(rec.village))
                 if village is None:
                     bad(
                         "village",
                         _("“%(value)s”不是%(unit)s下的村或社区：请核对村名（不含乡镇名）。")
-                        % {"value": rec["village"], "unit": self.unit.name},
+                        % {"value": rec.village, "unit": self.unit.name},
                     )
-        rec["village_obj"], rec["grid_obj"] = village, grid
-        if rec["group"] and rec["group"] not in rec["address"]:
-            rec["address"] = rec["group"] + rec["address"]
-        rec["own_address"] = rec["address"]
-        if rec["grid"] and village is not None:
-            found = self.grid(village, rec["grid"])
+        rec.village_obj, rec.grid_obj = village, grid
+        if rec.group and rec.group not in rec.address:
+            rec.address = rec.group + rec.address
+        rec.own_address = rec.address
+        if rec.grid and village is not None:
+            found = self.grid(village, rec.grid)
             if found is None:
                 bad(
                     "grid",
                     _("“%(value)s”不是%(village)s的网格（有：%(grids)s）：请核对网格名称。")
-                    % {"value": rec["grid"], "village": village.name, "grids": self.grid_names(village)},
+                    % {"value": rec.grid, "village": village.name, "grids": self.grid_names(village)},
                 )
             elif self.default_grid is not None and found != self.default_grid:
                 bad(
                     "grid",
                     _("导入到“%(grid)s”时只能填本网格：这一行写的是“%(value)s”，请改导入到村。")
-                    % {"grid": self.default_grid.name, "value": rec["grid"]},
+                    % {"grid": self.default_grid.name, "value": rec.grid},
                 )
             else:
-                rec["grid_obj"] = found
-        if not rec["address"] and village is not None:
-            rec["address"] = village.name
-        if not rec["relation"]:
-            rec["relation"] = (
+                rec.grid_obj = found
+        if not rec.address and village is not None:
+            rec.address = village.name
+        if not rec.relation:
+            rec.relation = (
                 Person.Relation.HEAD
-                if rec["head_name"] and _norm(rec["head_name"]) == _norm(rec["name"])
+                if rec.head_name and _norm(rec.head_name) == _norm(rec.name)
                 else Person.Relation.OTHER
             )
-        if rec["relation"] == Person.Relation.HEAD and not rec["head_name"]:
-            rec["head_name"] = rec["name"]
+        if rec.relation == Person.Relation.HEAD and not rec.head_name:
+            rec.head_name = rec.name
         key: tuple | None = None
         # the household's own head and address, as the key was made from them (a new household gets these)
-        rec["key_head"], rec["key_address"] = rec["head_name"], rec["address"]
+        rec.key_head, rec.key_address = rec.head_name, rec.address
         if village is not None:
-            if rec["household_no"]:
-                key = ("no", village.pk, rec["household_no"])
-            elif rec["head_name"]:
-                key = ("head", village.pk, _norm(rec["head_name"]), _norm(rec["address"]))
+            if rec.household_no:
+                key = ("no", village.pk, rec.household_no)
+            elif rec.head_name:
+                key = ("head", village.pk, _norm(rec.head_name), _norm(rec.address))
             else:
                 key = carried.get("_key")
-                rec["key_head"] = carried.get("_key_head", "")
-                rec["key_address"] = carried.get("_key_address", rec["address"])
+                rec.key_head = carried.get("_key_head", "")
+                rec.key_address = carried.get("_key_address", rec.address)
                 if key is None:
                     errors.append(
                         _("第%(row)s行无法判断属于哪一户：请填写“户主姓名”或“户编号”。") % {"row": row.number}
                     )
-        rec["key"] = key
+        rec.key = key
         # Carried on even when this row is quarantined, so the next member never joins the wrong household.
         for f in household_cols:
             carried[f] = rec[f]
         carried["_key"] = key
-        carried["_key_head"], carried["_key_address"] = rec["key_head"], rec["key_address"]
+        carried["_key_head"], carried["_key_address"] = rec.key_head, rec.key_address
         return rec, errors
 
 
@@ -501,10 +501,10 @@ def _chunks(items: list, size: int = 1000):
 def _person_diff(person: Person, rec: dict, mapped: set[str]) -> dict:
     """Fields the row would change; a blank cell means "not known here", never "erase"."""
     diff: dict[str, list] = {}
-    if rec["name"] and person.name != rec["name"]:
-        diff["name"] = [person.name, rec["name"]]
-    info = rec["id_info"]
-    if info is not None and person.id_index != rec["id_index"]:
+    if rec.name and person.name != rec.name:
+        diff["name"] = [person.name, rec.name]
+    info = rec.id_info
+    if info is not None and person.id_index != rec.id_index:
         diff["id_number"] = [person.id_masked, mask_id_number(info.number)]
     for f in ("sex", "birth_date", "relation", "residence", "note"):
         if f not in mapped and not (f in ("sex", "birth_date") and info is not None):
@@ -519,8 +519,8 @@ def _person_diff(person: Person, rec: dict, mapped: set[str]) -> dict:
             continue  # 1956.03 in the ledger does not erase a known day
         if old != new:
             diff[f] = [_display(f, old), _display(f, new)]
-    if rec["phone"] and person.phone_index != blind_index(rec["phone"], "person.phone"):
-        diff["phone"] = [person.phone_masked, mask_phone(rec["phone"])]
+    if rec.phone and person.phone_index != blind_index(rec.phone, "person.phone"):
+        diff["phone"] = [person.phone_masked, mask_phone(rec.phone)]
     return diff
 
 
@@ -568,8 +568,8 @@ def plan(
             if progress and len(result.rows) % 5000 == 0:
                 progress(len(result.rows), total_rows)
             rec, errors = parser.parse(row, mapping, table.labels, carried, said)
-            rec["mapped"] = mapped
-            row.name = rec["name"]
+            rec.mapped = mapped
+            row.name = rec.name
             if errors:
                 row.outcome, row.reason = QUARANTINED, "；".join(errors)
                 continue
@@ -580,21 +580,21 @@ def plan(
     seen_key: dict[tuple, int] = {}
     kept = []
     for row, rec in records:
-        info = rec["id_info"]
+        info = rec.id_info
         # the number is normalised already, so the blind index skips id_index's normalisation
-        rec["id_index"] = blind_index(info.number, "person.id_number") if info else ""
-        if rec["id_index"]:
-            first = seen_id.get(rec["id_index"])
+        rec.id_index = blind_index(info.number, "person.id_number") if info else ""
+        if rec.id_index:
+            first = seen_id.get(rec.id_index)
             if first is not None:
                 row.outcome = QUARANTINED
                 row.reason = _(
                     "与第%(first)s行的身份证号相同，同一个人在表里出现了两次：请删除重复的一行，或核对号码。"
                 ) % {"first": first}
                 continue
-            seen_id[rec["id_index"]] = row.number
-        key = (rec["key"], _norm(rec["name"]), rec["birth_date"])
+            seen_id[rec.id_index] = row.number
+        key = (rec.key, _norm(rec.name), rec.birth_date)
         first = seen_key.get(key)
-        if first is not None and not rec["id_index"]:
+        if first is not None and not rec.id_index:
             row.outcome = QUARANTINED
             row.reason = _(
                 "与第%(first)s行是同一户里同名同出生日期的人，像是重复登记：请删除重复的一行。"
@@ -603,11 +603,11 @@ def plan(
         seen_key.setdefault(key, row.number)
         kept.append((row, rec))
 
-    villages = {rec["village_obj"].pk for _row, rec in kept}
+    villages = {rec.village_obj.pk for _row, rec in kept}
     by_no, by_head = _existing_households(villages)
     household_of: dict[tuple, Household] = {}
     for _row, rec in kept:
-        key = rec["key"]
+        key = rec.key
         if key in household_of:
             continue
         if key[0] == "no":
@@ -623,7 +623,7 @@ def plan(
             if p.id_index:
                 existing_by_id[p.id_index] = p
     # people registered elsewhere (another household, maybe outside the unit) are looked up by ID only
-    missing = [i for _row, rec in kept if (i := rec["id_index"]) and i not in existing_by_id]
+    missing = [i for _row, rec in kept if (i := rec.id_index) and i not in existing_by_id]
     for chunk in _chunks(missing):
         for p in _known(Person.objects.filter(id_index__in=chunk)):
             existing_by_id[p.id_index] = p
@@ -631,8 +631,8 @@ def plan(
     prefix = unit.path
     matched: set[int] = set()
     for row, rec in kept:
-        household = household_of[rec["key"]]
-        person = existing_by_id.get(rec["id_index"]) if rec["id_index"] else None
+        household = household_of[rec.key]
+        person = existing_by_id.get(rec.id_index) if rec.id_index else None
         if person is not None and not person.scope_path.startswith(prefix):
             row.outcome = QUARANTINED
             row.reason = _id_ref(rec, row) + _(
@@ -645,15 +645,15 @@ def plan(
                     p
                     for p in members.get(household.pk, [])
                     if p.pk not in matched
-                    and _norm(p.name) == _norm(rec["name"])
-                    and cells.same_birth(rec["birth_date"], p.birth_date)
+                    and _norm(p.name) == _norm(rec.name)
+                    and cells.same_birth(rec.birth_date, p.birth_date)
                 ),
                 # the closest candidate first: same known birth date, same relation, then the oldest record
-                key=lambda p: (p.birth_date != rec["birth_date"], p.relation != rec["relation"], p.pk),
+                key=lambda p: (p.birth_date != rec.birth_date, p.relation != rec.relation, p.pk),
             )
             if same:
                 candidate = same[0]
-                if candidate.id_index and rec["id_index"] and candidate.id_index != rec["id_index"]:
+                if candidate.id_index and rec.id_index and candidate.id_index != rec.id_index:
                     row.outcome = QUARANTINED
                     row.reason = _id_ref(rec, row) + _(
                         "本户已登记同名人员“%(name)s”，但身份证号不同：请核对是否为同一人。"
@@ -662,31 +662,31 @@ def plan(
                 person = candidate
         if person is None:
             row.outcome = CREATED
-            rec["household"] = household
+            rec.household = household
             result.new_people.append((row, rec))
-            if household is None and rec["key"] not in result.new_households:
-                village = rec["village_obj"]
-                grid = rec["grid_obj"]
-                result.new_households[rec["key"]] = Household(
+            if household is None and rec.key not in result.new_households:
+                village = rec.village_obj
+                grid = rec.grid_obj
+                result.new_households[rec.key] = Household(
                     village_id=village.pk,
                     grid_id=grid.pk if grid is not None else None,
                     scope_path=(grid or village).path,
-                    household_no=rec["household_no"][:40],
-                    address=rec["key_address"][:200],
-                    head_name=rec["key_head"][:50],
+                    household_no=rec.household_no[:40],
+                    address=rec.key_address[:200],
+                    head_name=rec.key_head[:50],
                     latitude=village.latitude,
                     longitude=village.longitude,
                 )
             continue
         matched.add(person.pk)
-        diff = _person_diff(person, rec, rec["mapped"])
+        diff = _person_diff(person, rec, rec.mapped)
         row.person = person
         if diff:
             row.outcome, row.diff = UPDATED, diff
             result.updates.append((row, person, rec))
         else:
             row.outcome = UNCHANGED
-    if parser.tags and any(rec["tag_said"] for _row, rec in kept):
+    if parser.tags and any(rec.tag_said for _row, rec in kept):
         _plan_person_tags(result, kept, parser.tags)
     _plan_households(result, kept, household_of, parser.tags)
     _check_sizes(result, records, household_of, members)
@@ -702,9 +702,7 @@ def _plan_person_tags(result: Plan, kept: list, tags: dict[str, Tag]) -> None:
     person_codes = {c for c, t in tags.items() if t.scope == Tag.Scope.PERSON}
     id_of = {c: tags[c].pk for c in person_codes}
     code_of = {v: k for k, v in id_of.items()}
-    known_pks = [
-        row.person.pk for row, rec in kept if row.person is not None and rec["tag_said"] & person_codes
-    ]
+    known_pks = [row.person.pk for row, rec in kept if row.person is not None and rec.tag_said & person_codes]
     held: dict[int, set[str]] = {}
     for chunk in _chunks(known_pks):
         for person_id, tag_id in Person.tags.through.objects.filter(
@@ -712,10 +710,10 @@ def _plan_person_tags(result: Plan, kept: list, tags: dict[str, Tag]) -> None:
         ).values_list("person_id", "tag_id"):
             held.setdefault(person_id, set()).add(code_of[tag_id])
     for row, rec in kept:
-        said = rec["tag_said"] & person_codes
+        said = rec.tag_said & person_codes
         if not said or row.outcome == QUARANTINED:
             continue
-        want = rec["tag_yes"] & said
+        want = rec.tag_yes & said
         if row.outcome == CREATED:
             if want:
                 result.person_tags[row] = ({id_of[c] for c in want}, set())
@@ -742,10 +740,10 @@ def _plan_households(result: Plan, kept: list, household_of: dict, tags: dict[st
     by_key: dict[tuple, list] = {}
     for row, rec in kept:
         if row.outcome != QUARANTINED:
-            by_key.setdefault(rec["key"], []).append((row, rec))
+            by_key.setdefault(rec.key, []).append((row, rec))
     existing = [household_of[k].pk for k in by_key if household_of.get(k) is not None]
     held: dict[int, set[str]] = {}
-    if household_codes and existing and any(rec["tag_said"] & household_codes for _r, rec in kept):
+    if household_codes and existing and any(rec.tag_said & household_codes for _r, rec in kept):
         code_of = {tags[c].pk: c for c in household_codes}
         for chunk in _chunks(existing):
             for household_id, tag_id in Household.tags.through.objects.filter(
@@ -758,14 +756,14 @@ def _plan_households(result: Plan, kept: list, household_of: dict, tags: dict[st
         want: set[str] = set()
         values: dict[str, object] = {}
         for _row, rec in rows:
-            said |= rec["tag_said"] & household_codes
-            want |= rec["tag_yes"] & household_codes
-            if rec["own_address"] and "address" not in values:
-                values["address"] = rec["own_address"][:200]
-            if rec["occupancy"] and "occupancy" not in values:
-                values["occupancy"] = rec["occupancy"]
-            if rec["grid"] and rec["grid_obj"] is not None and "grid" not in values:
-                values["grid"] = rec["grid_obj"]
+            said |= rec.tag_said & household_codes
+            want |= rec.tag_yes & household_codes
+            if rec.own_address and "address" not in values:
+                values["address"] = rec.own_address[:200]
+            if rec.occupancy and "occupancy" not in values:
+                values["occupancy"] = rec.occupancy
+            if rec.grid and rec.grid_obj is not None and "grid" not in values:
+                values["grid"] = rec.grid_obj
         want &= said
         first_row, first_rec = rows[0]
         if household is None:
@@ -829,14 +827,14 @@ def _check_sizes(result: Plan, records: list, household_of: dict, members: dict)
     created: dict[tuple, int] = {}
     in_file: dict[tuple, int] = {}
     for row, rec in records:
-        key = rec["key"]
+        key = rec.key
         if key is None:
             continue
         in_file[key] = in_file.get(key, 0) + 1
         if row.outcome == CREATED:
             created[key] = created.get(key, 0) + 1
-        if rec["household_size"] and key not in declared:
-            declared[key] = (row, rec["household_size"], rec["key_head"] or rec["name"])
+        if rec.household_size and key not in declared:
+            declared[key] = (row, rec.household_size, rec.key_head or rec.name)
     for key, (row, typed, head) in declared.items():
         household = household_of.get(key)
         counted = created.get(key, 0) + (len(members.get(household.pk, [])) if household is not None else 0)
@@ -877,31 +875,31 @@ def apply(
     for chunk in _chunks(plan_.new_people, CHUNK):
         people = []
         for _row, rec in chunk:
-            household = rec["household"] or plan_.new_households[rec["key"]]
-            info = rec["id_info"]
-            phone = rec["phone"]
+            household = rec.household or plan_.new_households[rec.key]
+            info = rec.id_info
+            phone = rec.phone
             # plain values, not Person instances: Model.__init__ cost more than the INSERT itself
             people.append(
                 {
                     "household_id": household.pk,
                     "scope_path": household.scope_path,
-                    "name": rec["name"][:50],
-                    "name_initials": initials(rec["name"])[:20],
-                    "sex": rec["sex"],
-                    "birth_date": rec["birth_date"],
-                    "relation": rec["relation"],
-                    "residence": rec["residence"] or Person.Residence.RESIDENT,
-                    "note": rec["note"],
+                    "name": rec.name[:50],
+                    "name_initials": initials(rec.name)[:20],
+                    "sex": rec.sex,
+                    "birth_date": rec.birth_date,
+                    "relation": rec.relation,
+                    "residence": rec.residence or Person.Residence.RESIDENT,
+                    "note": rec.note,
                     "id_cipher": crypto.encrypt(info.number, context="person.id_number") if info else "",
-                    "id_index": rec["id_index"],
+                    "id_index": rec.id_index,
                     "id_masked": mask_id_number(info.number) if info else "",
                     "phone_cipher": crypto.encrypt(phone, context="person.phone") if phone else "",
                     "phone_index": blind_index(phone, "person.phone") if phone else "",
                     "phone_masked": mask_phone(phone),
                 }
             )
-            if rec["household"] is not None and rec["relation"] == Person.Relation.HEAD:
-                head_changed.add(rec["household"].pk)
+            if rec.household is not None and rec.relation == Person.Relation.HEAD:
+                head_changed.add(rec.household.pk)
         created_ids = _insert_people(people, now)
         if plan_.person_tags:
             for (row, _rec), pk in zip(chunk, created_ids, strict=True):
@@ -931,15 +929,15 @@ def apply(
                 if f == "tags":
                     continue  # written with the other tag changes below
                 if f == "id_number":
-                    info = rec["id_info"]
+                    info = rec.id_info
                     person.id_cipher = crypto.encrypt(info.number, context="person.id_number")
-                    person.id_index = rec["id_index"]
+                    person.id_index = rec.id_index
                     person.id_masked = mask_id_number(info.number)
                     fields.update({"id_cipher", "id_index", "id_masked"})
                 elif f == "phone":
-                    person.phone_cipher = crypto.encrypt(rec["phone"], context="person.phone")
-                    person.phone_index = blind_index(rec["phone"], "person.phone")
-                    person.phone_masked = mask_phone(rec["phone"])
+                    person.phone_cipher = crypto.encrypt(rec.phone, context="person.phone")
+                    person.phone_index = blind_index(rec.phone, "person.phone")
+                    person.phone_masked = mask_phone(rec.phone)
                     fields.update({"phone_cipher", "phone_index", "phone_masked"})
                 else:
                     setattr(person, f, rec[f])
