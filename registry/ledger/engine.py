@@ -397,9 +397,11 @@ class _Parser:
                         % {"value": rec.village, "unit": self.unit.name},
                     )
         rec.village_obj, rec.grid_obj = village, grid
+        address_given = bool(rec.address)
         if rec.group and rec.group not in rec.address:
             rec.address = rec.group + rec.address
-        rec.own_address = rec.address
+        # only a written address updates a known household's; a 组 alone is not an address
+        rec.own_address = rec.address if address_given else ""
         if rec.grid and village is not None:
             found = self.grid(village, rec.grid)
             if found is None:

@@ -81,6 +81,19 @@ def test_blank_household_cells_change_nothing(tree, village_official):
     assert (household.address, household.occupancy) == ("甲一村一组1号", Household.Occupancy.VACANT)
 
 
+def test_a_group_without_an_address_does_not_replace_the_households_address(tree, village_official):
+    household, _person, number = _known_household(tree.village_a1)
+    header = ["户编号", "户主姓名", "身份证号", "组", "住址"]
+    result = run(
+        village_official,
+        tree.village_a1,
+        to_xlsx(Ledger(header=header, rows=[["A-001", "周大山", number, "三组", ""]])),
+    )
+    assert counts(result) == (0, 0, 1, 0)
+    household.refresh_from_db()
+    assert household.address == "甲一村一组1号"
+
+
 def test_grid_column_moves_a_household_and_its_people_into_the_grid(tree, village_official):
     household, person, number = _known_household(tree.village_a1)
     header = ["户编号", "户主姓名", "身份证号", "网格"]
