@@ -195,6 +195,7 @@ def run_import(db: str, path: Path, *, again: bool = False) -> dict:
     engine.plan = timed("validate_match", engine.plan)
     engine.apply = timed("write", engine.apply)
     services.reader.read = timed("read", services.reader.read)
+    load_before = os.getloadavg()[0]
     start, cpu_start = time.perf_counter(), cpu_s()
     first = services.import_file(actor=None, unit=town, path=path)
     total, cpu = time.perf_counter() - start, cpu_s() - cpu_start
@@ -207,6 +208,8 @@ def run_import(db: str, path: Path, *, again: bool = False) -> dict:
         "cpu_seconds": round(cpu, 1),
         "phases": {k: round(v, 1) for k, v in phases.items()},
         "rss_mb": round(rss_mb()),
+        # 1-minute load average before and after: wall time means little on a busy machine
+        "load": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
     result["run"] = "re-import" if again else "first import"
     return result
@@ -259,14 +262,15 @@ def run_all(rows: int, dbs: list[str], repeat: int) -> None:
     print()
     print(
         "| database | run | data rows | created/updated/unchanged/quarantined | wall s | CPU s | read s "
-        "| validate+match s | write s | peak RSS MB |"
+        "| validate+match s | write s | peak RSS MB | load avg |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in imports:
         p = r["phases"]
         print(
             f"| {r['db']} | {r['run']} | {r['data_rows']} | {'/'.join(map(str, r['counts']))} | {r['seconds']} "
-            f"| {r['cpu_seconds']} | {p.get('read')} | {p.get('validate_match')} | {p.get('write')} | {r['rss_mb']} |"
+            f"| {r['cpu_seconds']} | {p.get('read')} | {p.get('validate_match')} | {p.get('write')} | {r['rss_mb']} "
+            f"| {'→'.join(map(str, r.get('load', [])))} |"
         )
 
 

@@ -147,6 +147,7 @@ class LedgerImportOut(Schema):
     unchanged: int
     quarantined: int
     skipped: dict[str, int]
+    warnings: list[dict]
     error: str
     progress: dict
 
@@ -218,13 +219,12 @@ class ConfirmIn(Schema):
 
 
 def _preview_out(user, ledger_import, mapping=None) -> dict:
-    from registry.ledger.columns import FIELDS
-    from registry.ledger.services import ledger_preview
+    from registry.ledger.services import field_choices, ledger_preview
 
     preview = ledger_preview(actor=user, ledger_import=ledger_import, mapping=mapping)
     return {
         "ledger_import": ledger_import,
-        "fields": {k: str(v) for k, v in FIELDS.items()},
+        "fields": dict(field_choices(ledger_import.unit)),
         "sheets": [
             {
                 "name": s.name,
@@ -243,7 +243,8 @@ def _preview_out(user, ledger_import, mapping=None) -> dict:
         "planned_rows": preview.planned_rows,
         "limited": preview.limited,
         "updates": [
-            {"sheet": r.sheet, "row": r.number, "name": r.name, "changes": r.diff} for r in preview.updates
+            {"sheet": r.sheet, "row": r.number, "name": r.name, "changes": {**r.diff, **r.household_diff}}
+            for r in preview.updates
         ],
         "quarantined": [{"sheet": r.sheet, "row": r.number, "reason": r.reason} for r in preview.quarantined],
     }

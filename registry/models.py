@@ -211,6 +211,7 @@ class LedgerImport(models.Model):
     unchanged_count = models.PositiveIntegerField(_("未变"), default=0)
     quarantined_count = models.PositiveIntegerField(_("待处理"), default=0)
     skipped = models.JSONField(default=dict)  # blank / total / note / header rows set aside, per kind
+    warnings = models.JSONField(default=list)  # 人口数 that disagree with the members: to look at, not errors
     error = models.TextField(_("错误"), blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)

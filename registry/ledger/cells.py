@@ -30,15 +30,18 @@ class CellError(ValueError):
 
 def text(value) -> str:
     """Full-width to half-width (NFKC), inner runs of spaces collapsed, ends trimmed; None becomes ""."""
-    if value is None:
+    if type(value) is str:  # most cells: skip the checks for numbers and dates
+        out = value
+    elif value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
-    out = str(value)
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, datetime):
+            value = value.date()
+        if isinstance(value, date):
+            return value.isoformat()
+        out = str(value)
     if not unicodedata.is_normalized("NFKC", out):
         out = unicodedata.normalize("NFKC", out)
     if _UNTIDY.search(out) is None:
@@ -233,3 +236,52 @@ def phone(value) -> str:
             _("电话号码“%(value)s”格式不对，应为11位手机号或带区号的座机号。") % {"value": raw_text(value)}
         )
     return cleaned
+
+
+OCCUPANCY_WORDS = {
+    "resident": ["常住", "在家", "在住", "居住", "常住户", "正常居住"],
+    "away": ["外出", "全家外出", "举家外出", "外出户", "长期外出", "不在家"],
+    "vacant": ["空置", "无人居住", "空房", "闲置", "空置房", "已拆除"],
+}
+_OCCUPANCIES = {word: code for code, words in OCCUPANCY_WORDS.items() for word in words}
+
+
+def occupancy(value) -> str:
+    """A household's 居住情况: 常住, 外出 or 空置 (and the words offices use for them)."""
+    cleaned = text(value).replace(" ", "")
+    if not cleaned:
+        return ""
+    if cleaned in _OCCUPANCIES:
+        return _OCCUPANCIES[cleaned]
+    raise CellError(_("户居住情况“%(value)s”无法识别，请填常住、外出或空置。") % {"value": raw_text(value)})
+
+
+_YES = {"是", "√", "✓", "✔", "☑", "●", "1", "Y", "YES", "有", "TRUE", "对"}
+_NO = {"否", "×", "✗", "✘", "0", "N", "NO", "无", "不是", "FALSE", "-", "—", "/"}
+
+
+def yes_no(value) -> bool:
+    """A one-tag column's cell: 是 / √ / 1 / Y mean yes; 否 / 0 / N / 无 and a blank cell mean no."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    cleaned = text(value).replace(" ", "").upper()
+    if not cleaned or cleaned in _NO:
+        return False
+    if cleaned in _YES:
+        return True
+    raise CellError(
+        _("“%(value)s”无法识别：这一列只填“是”或“否”（也可以用√、1、Y表示是，留空表示否）。")
+        % {"value": raw_text(value)}
+    )
+
+
+_LIST_SPLIT = re.compile(r"[、,，;；/／\s]+")
+
+
+def word_list(value) -> list[str]:
+    """A 类别 cell with several marks: 低保、残疾 / 低保,残疾 / 低保 残疾. 无 or 否 means none."""
+    cleaned = text(value)
+    words = [w for w in _LIST_SPLIT.split(cleaned) if w]
+    return [w for w in words if w.upper() not in _NO]

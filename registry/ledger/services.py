@@ -19,10 +19,11 @@ import journal
 from core import crypto
 from core.excel import write_xlsx
 from core.masking import mask_id_number, mask_phone
-from registry.ledger import cells, engine, reader
+from registry.ledger import cells, columns, engine, reader
 from registry.ledger import table as tables_
-from registry.ledger.columns import FIELDS
-from registry.models import LedgerImport, LedgerMapping, QuarantinedRow
+from registry.ledger.columns import FIELDS, TAG_PREFIX
+from registry.ledger.workbook import write_xlsx_sheets
+from registry.models import LedgerImport, LedgerMapping, QuarantinedRow, Tag
 from territory.models import AdminUnit
 from territory.selectors import unit_in_scope
 
@@ -134,6 +135,30 @@ def _masked(value: str) -> str:
     return value
 
 
+def _county_tags(unit: AdminUnit) -> list[Tag]:
+    return list(Tag.objects.filter(county__path=unit.county_path).order_by("sort_order", "name"))
+
+
+def field_choices(unit: AdminUnit) -> list[tuple[str, str]]:
+    """What a column can map to: the dictionary's fields, then one choice per tag of the unit's county."""
+    out = [(k, str(v)) for k, v in FIELDS.items()]
+    out += [(f"{TAG_PREFIX}{t.code}", _("标签：%(name)s") % {"name": t.name}) for t in _county_tags(unit)]
+    return out
+
+
+def _propose_tags(unit: AdminUnit, t: tables_.Table, mapping: dict[int, str]) -> dict[int, str]:
+    """Columns named after one of the county's tags (低保, 是否独居, 五保户 …) map to that tag."""
+    lookup = columns.tag_lookup(_county_tags(unit))
+    out = dict(mapping)
+    for i, label in enumerate(t.labels):
+        if i in out or not label:
+            continue
+        tag = lookup.get(columns.tag_key(label.rsplit("-", 1)[-1]))
+        if tag is not None and f"{TAG_PREFIX}{tag.code}" not in out.values():
+            out[i] = f"{TAG_PREFIX}{tag.code}"
+    return out
+
+
 @dataclass
 class SheetPreview:
     name: str
@@ -141,6 +166,7 @@ class SheetPreview:
     labels: list[str]
     mapping: dict[int, str]
     remembered: bool
+    remembered_from: str  # "" (this office's own), or the unit whose mapping was borrowed
     samples: list[list[str]]
     skipped: dict[str, int]
     data_rows: int
@@ -156,6 +182,7 @@ class Preview:
     updates: list[engine.RowResult]
     quarantined: list[engine.RowResult]
     limited: bool
+    warnings: list[dict] = field(default_factory=list)
 
 
 _TABLE_CACHE: dict[tuple, list[tables_.Table]] = {}
@@ -192,23 +219,67 @@ def _tables(ledger_import: LedgerImport, sheet: str | None = None) -> list[table
     return found
 
 
-def _remembered(unit: AdminUnit, t: tables_.Table) -> dict[int, str] | None:
-    path_units = [unit]
-    memo = LedgerMapping.objects.filter(unit__in=path_units, signature=t.signature).first()
-    if memo is None:
+SIMILAR_HEADERS = 0.6  # share of labels two layouts have in common to borrow a mapping by label
+
+
+def _clean(mapping: dict) -> dict[int, str]:
+    return {int(k): v for k, v in mapping.items() if columns.is_field(v)}
+
+
+def _remembered(unit: AdminUnit, t: tables_.Table) -> tuple[dict[int, str], AdminUnit | None] | None:
+    """A confirmed mapping for this layout: the office's own, else the nearest ancestor's (township,
+    then county) for the same header, else the county's most recent mapping for a similar header.
+
+    Returns the mapping and the unit it was borrowed from (None when it is the office's own).
+    """
+    codes = [c for c in unit.path.strip("/").split("/") if c]
+    memos = {
+        m.unit.code: m
+        for m in LedgerMapping.objects.filter(unit__code__in=codes, signature=t.signature).select_related(
+            "unit"
+        )
+    }
+    for code in reversed(codes):  # the unit itself, then its parent, … up to the county
+        if code in memos:
+            memo = memos[code]
+            return _clean(memo.mapping), (None if memo.unit_id == unit.pk else memo.unit)
+    labels = [columns.normalise_label(label) for label in t.labels]
+    wanted = {label for label in labels if label}
+    if not wanted:
         return None
-    return {int(k): v for k, v in memo.mapping.items() if v in FIELDS}
+    recent = (
+        LedgerMapping.objects.filter(unit__path__startswith=unit.county_path)
+        .select_related("unit")
+        .order_by("-updated_at", "-id")[:50]
+    )
+    for memo in recent:
+        theirs = [columns.normalise_label(label) for label in memo.labels]
+        common = wanted & {label for label in theirs if label}
+        if len(common) < SIMILAR_HEADERS * max(len(wanted), len(set(theirs) - {""})):
+            continue
+        field_of = {theirs[int(k)]: v for k, v in memo.mapping.items() if int(k) < len(theirs)}
+        mapping = {i: field_of[label] for i, label in enumerate(labels) if label in field_of}
+        known = set(theirs)
+        for i, f in t.proposed.items():  # columns the other layout lacks: the dictionary's proposal
+            if labels[i] not in known and f not in mapping.values():
+                mapping[i] = f
+        mapping = _clean(mapping)
+        if "name" in mapping.values() or "head_name" in mapping.values():
+            return mapping, memo.unit
+    return None
 
 
-def _mapping_for(ledger_import: LedgerImport, t: tables_.Table, overrides: dict | None) -> tuple[dict, bool]:
+def _mapping_for(
+    ledger_import: LedgerImport, t: tables_.Table, overrides: dict | None
+) -> tuple[dict, bool, AdminUnit | None]:
     if overrides is not None and t.sheet in overrides:
-        return {int(k): v for k, v in overrides[t.sheet].items() if v in FIELDS}, False
+        return _clean(overrides[t.sheet]), False, None
     if ledger_import.mapping.get(t.sheet):
-        return {int(k): v for k, v in ledger_import.mapping[t.sheet].items() if v in FIELDS}, False
+        return _clean(ledger_import.mapping[t.sheet]), False, None
     remembered = _remembered(ledger_import.unit, t)
     if remembered is not None:
-        return remembered, True
-    return dict(t.proposed), False
+        return remembered[0], True, remembered[1]
+    return _propose_tags(ledger_import.unit, t, dict(t.proposed)), False, None
 
 
 def ledger_preview(
@@ -219,7 +290,7 @@ def ledger_preview(
     tables = _tables(ledger_import)
     sheets, pairs = [], []
     for t in tables:
-        chosen, remembered = _mapping_for(ledger_import, t, mapping)
+        chosen, remembered, borrowed = _mapping_for(ledger_import, t, mapping)
         pairs.append((t, chosen))
         sheets.append(
             SheetPreview(
@@ -228,6 +299,7 @@ def ledger_preview(
                 labels=t.labels,
                 mapping=chosen,
                 remembered=remembered,
+                remembered_from=borrowed.name if borrowed is not None else "",
                 samples=[[_masked(cells.raw_text(v)) for v in row] for _i, row in t.data[:8]],
                 skipped=t.skipped,
                 data_rows=len(t.data),
@@ -241,23 +313,25 @@ def ledger_preview(
         counts=result.counts(),
         planned_rows=len(result.rows),
         data_rows=data_rows,
-        updates=[r for r in result.rows if r.outcome == engine.UPDATED][:50],
+        updates=[r for r in result.rows if r.diff or r.household_diff][:50],
         quarantined=[r for r in result.rows if r.outcome == engine.QUARANTINED][:50],
         limited=len(result.rows) < data_rows,
+        warnings=result.warnings[:50],
     )
 
 
-def _check_mapping(mapping: dict) -> dict[str, dict[str, str]]:
+def _check_mapping(mapping: dict, unit: AdminUnit) -> dict[str, dict[str, str]]:
     clean: dict[str, dict[str, str]] = {}
+    names = dict(field_choices(unit))
     for sheet, columns_ in mapping.items():
-        chosen = {str(int(k)): v for k, v in columns_.items() if v in FIELDS}
+        chosen = {str(int(k)): v for k, v in columns_.items() if v in names}
         values = list(chosen.values())
         doubled = sorted({v for v in values if values.count(v) > 1})
         if doubled:
             raise ValidationError(
                 {
                     "mapping": _("工作表“%(sheet)s”中有两列都对应到了“%(field)s”，请只保留一列。")
-                    % {"sheet": sheet, "field": FIELDS[doubled[0]]}
+                    % {"sheet": sheet, "field": names[doubled[0]]}
                 }
             )
         if "name" not in values and "head_name" not in values:
@@ -280,7 +354,7 @@ def ledger_confirm(
         raise ValidationError(_("这个文件已经在导入或已导入完成。"))
     tables = _tables(ledger_import)
     chosen = {t.sheet: _mapping_for(ledger_import, t, mapping)[0] for t in tables}
-    clean = _check_mapping(chosen)
+    clean = _check_mapping(chosen, ledger_import.unit)
     with transaction.atomic():
         for t in tables:
             LedgerMapping.objects.update_or_create(
@@ -360,6 +434,7 @@ def ledger_run(*, ledger_import_id: int) -> LedgerImport:
             ledger_import.unchanged_count = counts[engine.UNCHANGED]
             ledger_import.quarantined_count = counts[engine.QUARANTINED]
             ledger_import.skipped = result.skipped
+            ledger_import.warnings = result.warnings
             ledger_import.finished_at = timezone.now()
             ledger_import.error = ""
             ledger_import.save()
@@ -373,6 +448,7 @@ def ledger_run(*, ledger_import_id: int) -> LedgerImport:
                     "data_rows": len(result.rows),
                     **counts,
                     "skipped": result.skipped,
+                    "warnings": len(result.warnings),
                 },
             )
         progress_write(ledger_import, phase="done", done=len(result.rows), total=len(result.rows))
@@ -394,43 +470,58 @@ class QuarantineSheet:
     rows: list[list[str]]
 
 
-def quarantine_rows(*, actor, ledger_import: LedgerImport) -> tuple[list[str], list[list[str]]]:
-    """The quarantined rows as the user wrote them, plus 原因: fix them and import the file again."""
+def _field_label(value: str, tags: dict[str, str]) -> str:
+    if value.startswith(TAG_PREFIX):
+        return tags.get(value[len(TAG_PREFIX) :], value)
+    return str(FIELDS[value])
+
+
+def quarantine_sheets(*, actor, ledger_import: LedgerImport) -> list[QuarantineSheet]:
+    """The quarantined rows as the user wrote them, plus 原因, one sheet per source sheet with its own
+    header: fix them and import the file again."""
     _require_import(actor, ledger_import.unit)
+    tags = {t.code: t.name for t in _county_tags(ledger_import.unit)}
     labels_by_sheet: dict[str, list[str]] = {}
     try:
         for t in _tables(ledger_import):
             mapping = {int(k): v for k, v in ledger_import.mapping.get(t.sheet, {}).items()}
             # mapped columns carry the dictionary's own name so the fixed file maps itself next time
             labels_by_sheet[t.sheet] = [
-                str(FIELDS[mapping[i]]) if i in mapping else (label or f"列{i + 1}")
+                _field_label(mapping[i], tags) if i in mapping else (label or f"列{i + 1}")
                 for i, label in enumerate(t.labels)
             ]
     except reader.UnreadableFile:
         pass
-    rows = []
-    width = max((len(v) for v in labels_by_sheet.values()), default=0)
-    header: list[str] = next(iter(labels_by_sheet.values()), [])
+    by_sheet: dict[str, list] = {}
     for q in ledger_import.quarantined_rows.all():
         values = json.loads(crypto.decrypt(q.values_cipher, context="ledger.quarantine"))
-        width = max(width, len(values))
-        rows.append((q, values))
-    header = header + [f"列{i + 1}" for i in range(len(header), width)]
+        by_sheet.setdefault(q.sheet, []).append((q, values))
     out = []
-    for q, values in rows:
-        out.append(values + [""] * (width - len(values)) + [q.reason])
+    for sheet, rows in by_sheet.items():
+        header = list(labels_by_sheet.get(sheet, []))
+        width = max([len(header), *(len(values) for _q, values in rows)])
+        header += [f"列{i + 1}" for i in range(len(header), width)]
+        out.append(
+            QuarantineSheet(
+                sheet=sheet,
+                header=[*header, REASON_HEADER],
+                rows=[values + [""] * (width - len(values)) + [q.reason] for q, values in rows],
+            )
+        )
     journal.record(
         actor=actor,
         action="registry.ledger.quarantine_downloaded",
         target=ledger_import,
-        data={"rows": len(out)},
+        data={"rows": sum(len(s.rows) for s in out), "sheets": len(out)},
     )
-    return header + [REASON_HEADER], out
+    return out
 
 
 def quarantine_workbook(*, actor, ledger_import: LedgerImport) -> bytes:
-    header, rows = quarantine_rows(actor=actor, ledger_import=ledger_import)
-    return write_xlsx(header, rows, title=_("待处理"))
+    sheets = quarantine_sheets(actor=actor, ledger_import=ledger_import)
+    if not sheets:
+        return write_xlsx([REASON_HEADER], [], title=_("待处理"))
+    return write_xlsx_sheets([(s.sheet, s.header, s.rows) for s in sheets])
 
 
 def import_file(

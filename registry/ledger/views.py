@@ -11,7 +11,7 @@ from core.excel import XLSX_MIME
 from registry import selectors
 from registry.forms import LedgerUploadForm
 from registry.ledger import services
-from registry.ledger.columns import FIELDS
+from registry.ledger.columns import is_field
 from territory.models import AdminUnit
 from territory.selectors import unit_list
 
@@ -54,7 +54,7 @@ def _posted_mapping(request, preview_sheets) -> dict:
         chosen = {}
         for col in range(len(sheet.labels)):
             value = request.POST.get(f"map-{s_index}-{col}", "")
-            if value in FIELDS:
+            if is_field(value):
                 chosen[str(col)] = value
         mapping[sheet.name] = chosen
     return mapping
@@ -84,6 +84,7 @@ def ledger_preview(request, pk: int):
             else:
                 return redirect("registry:ledger_status", pk=pk)
         preview = services.ledger_preview(actor=request.user, ledger_import=ledger_import, mapping=mapping)
+    fields = services.field_choices(ledger_import.unit)
     sheets = [
         {
             "index": i,
@@ -107,9 +108,8 @@ def ledger_preview(request, pk: int):
             "ledger_import": ledger_import,
             "preview": preview,
             "sheets": sheets,
-            "fields": [(k, str(v)) for k, v in FIELDS.items()],
+            "fields": fields,
             "error": error,
-            "field_names": {k: str(v) for k, v in FIELDS.items()},
         },
     )
 

@@ -46,6 +46,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {row.sheet}!{row.row_number}: {row.reason}")
         if result.quarantined_count > 20:
             self.stdout.write(f"  … {result.quarantined_count - 20} more quarantined rows")
+        for warning in result.warnings[:20]:
+            self.stdout.write(f"  warning {warning['sheet']}!{warning['row']}: {warning['message']}")
         skipped = " ".join(f"{k}={v}" for k, v in sorted(result.skipped.items()))
         self.stdout.write(f"import #{result.pk}: data_rows={result.data_rows} skipped: {skipped or '-'}")
         self.stdout.write(
