@@ -372,6 +372,7 @@ def backup_create(*, output_dir: Path, actor=None, checkpoint: bool = True) -> B
                 "members": members,
             }
             _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode(), mtime)
+        partial.chmod(0o600)  # names and ciphertexts of a whole county: readable by the backup's owner only
         os.replace(partial, final)
     digest = sha256_file(final)
     size = final.stat().st_size

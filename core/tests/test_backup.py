@@ -117,6 +117,7 @@ def test_restore_drill_into_fresh_database(county, roots, tmp_path):
     before = counts_now()
     archive = take_backup(tmp_path)
     manifest = archive_verify(archive)
+    assert archive.stat().st_mode & 0o077 == 0  # a county's names: for the backup's owner only
     assert manifest["database"]["vendor"] == connection.vendor
     assert manifest["counts"]["registry.Person"] == before["registry.Person"] == 3
     assert manifest["journal"]["head"]["seq"] == before["journal.Entry"]
