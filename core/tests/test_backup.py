@@ -78,7 +78,8 @@ def fresh_database(tmp_path):
         fresh = f"{original_name}_drill"[-63:]
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{fresh}"')
-            cursor.execute(f'CREATE DATABASE "{fresh}"')
+            # template0 takes no connections, so other sessions on template1 cannot block the copy.
+            cursor.execute(f'CREATE DATABASE "{fresh}" TEMPLATE template0')
         connection.close()
         connection.settings_dict["NAME"] = fresh
         try:
