@@ -262,6 +262,8 @@ class Demand(models.Model):
             models.Index(fields=["status", "accept_due"], name="demand_status_accept_due"),
             models.Index(fields=["status", "resolve_due"], name="demand_status_resolve_due"),
             models.Index(fields=["owner_department", "status"], name="demand_dept_status"),
+            # The dashboard's live part: demands not yet accepted whose accept deadline is still ahead.
+            models.Index(fields=["accept_due"], name="demand_accept_due"),
         ]
 
     def __str__(self) -> str:
@@ -372,3 +374,42 @@ class HeldSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_name}: {self.text[:20]}"
+
+
+class DemandStat(models.Model):
+    """Additive counts of one county's demands per month created, owner and category, kept by the services.
+
+    Each row is recomputed from the demands it covers whenever one of them is written (never patched by
+    deltas), so it cannot drift; the county-wide dashboard sums these rows instead of scanning every demand.
+    """
+
+    # "county:YYYY-MM:unit:department-or-0:category": one unique column, because a UNIQUE over a nullable
+    # department would let SQLite (and PostgreSQL before NULLS NOT DISTINCT) hold two rows for one key.
+    key = models.CharField(max_length=80, unique=True)
+    county = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    owner_unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="+")
+    owner_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    total = models.PositiveIntegerField(default=0)
+    open = models.PositiveIntegerField(default=0)
+    accepted_n = models.PositiveIntegerField(default=0)
+    unaccepted_n = models.PositiveIntegerField(default=0)
+    accepted_on_time_n = models.PositiveIntegerField(default=0)
+    verdicts = models.PositiveIntegerField(default=0)
+    resolved_n = models.PositiveIntegerField(default=0)
+    satisfied_n = models.PositiveIntegerField(default=0)
+    answered_n = models.PositiveIntegerField(default=0)
+    hours_sum = models.FloatField(default=0)
+    breaches_n = models.PositiveIntegerField(default=0)
+    transfers_n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("诉求统计（按月汇总）")
+        verbose_name_plural = _("诉求统计（按月汇总）")
+        indexes = [models.Index(fields=["county", "month"], name="demand_stat_county_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.owner_unit_id}/{self.owner_department_id}/{self.category_id}"

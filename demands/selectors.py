@@ -12,8 +12,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from demands import stats
 from demands import text as demand_text
-from demands.models import Attachment, Category, Demand, DemandEvent
+from demands.models import Attachment, Category, Demand, DemandEvent, DemandStat
 from demands.services import OPEN_STATUSES
 from territory.models import AdminUnit, Department
 from territory.roles import Role
@@ -260,19 +261,73 @@ def _roll_up(groups: list[dict], key) -> list[tuple]:
     return sorted(totals.items())
 
 
-def dashboard(*, user, since=None) -> dict:
-    """The three rates (响应率 on-time acceptance, 解决率 and 满意率 by the resident's own verdict),
-    time to answer, breaches and transfers: overall, per owning unit, per department and per category,
-    over what the user can see. One GROUP BY pass on ids (no joins), rolled up in Python."""
-    now = timezone.now()
-    since = since or now - timedelta(days=365)
-    groups = list(
-        demand_scope(user)
-        .filter(created_at__gte=since)
-        .values("owner_unit_id", "owner_department_id", "category_id")
-        .annotate(**_counts(now))
+def dashboard_since(now=None):
+    """The first moment of the dashboard's window: this month and the eleven before it (local time)."""
+    month = stats.month_of(now or timezone.now())
+    year, index = divmod(month.year * 12 + month.month - 1 - 11, 12)
+    return stats.month_start(month.replace(year=year, month=index + 1))
+
+
+def _stat_scope(user) -> Q | None:
+    """The DemandStat rows that are exactly the user's demand_scope, or None when only the demands say it.
+
+    A county-wide viewer sees every demand of the county (a demand's place and owner are always in its
+    county); a county department handler sees what is routed to the department. Narrower scopes
+    (township, village) need the demand's place, which the rows do not keep, and are fast live anyway.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("demands.view_demand"):
+        return None
+    if user.role == Role.COUNTY_HANDLER:
+        return Q(owner_department_id=user.department_id) if user.department_id else None
+    paths = jurisdiction_paths(user)
+    if not paths or any(p.count("/") != 2 for p in paths):
+        return None
+    counties = list(AdminUnit.objects.filter(path__in=paths).values_list("pk", flat=True))
+    return Q(county_id__in=counties) if len(counties) == len(paths) else None
+
+
+def _groups_from_stats(user, where: Q, since, now) -> list[dict]:
+    """The same groups as the live GROUP BY, summed from the monthly rows plus a live count of the few
+    demands not yet accepted whose accept deadline is still ahead (not yet due for the response rate)."""
+    keys = ("owner_unit_id", "owner_department_id", "category_id")
+    rows = list(
+        DemandStat.objects.filter(where, month__gte=stats.month_of(since))
+        .values(*keys)
+        .annotate(**{name: Sum(name) for name in stats.COUNT_FIELDS})
         .order_by()
     )
+    not_due = {
+        tuple(r[k] for k in keys): r["n"]
+        for r in demand_scope(user)
+        .filter(created_at__gte=since, accepted_at__isnull=True, accept_due__gt=now)
+        .values(*keys)
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    for r in rows:
+        r["due_to_accept"] = r["accepted_n"] + r["unaccepted_n"] - not_due.get(tuple(r[k] for k in keys), 0)
+    return rows
+
+
+def dashboard(*, user, since=None, live: bool = False) -> dict:
+    """The three rates (响应率 on-time acceptance, 解决率 and 满意率 by the resident's own verdict),
+    time to answer, breaches and transfers: overall, per owning unit, per department and per category,
+    over what the user can see, for this month and the eleven before it. County-wide and department
+    scopes sum the monthly DemandStat rows; narrower scopes run one GROUP BY pass on ids (no joins).
+    Both are rolled up in Python. `live=True` forces the pass over the demands (tests compare the two)."""
+    now = timezone.now()
+    since = since or dashboard_since(now)
+    where = None if live or since != dashboard_since(now) else _stat_scope(user)
+    if where is not None:
+        groups = _groups_from_stats(user, where, since, now)
+    else:
+        groups = list(
+            demand_scope(user)
+            .filter(created_at__gte=since)
+            .values("owner_unit_id", "owner_department_id", "category_id")
+            .annotate(**_counts(now))
+            .order_by()
+        )
     owner_units = {
         u.pk: u
         for u in AdminUnit.objects.filter(pk__in={g["owner_unit_id"] for g in groups}).select_related(

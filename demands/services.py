@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 import journal
 from core import crypto
 from core.masking import mask_phone
+from demands import stats as demand_stats
 from demands.models import (
     COUNTY_PREFIX,
     Attachment,
@@ -355,6 +356,7 @@ def demand_create(
     )
     demand.full_clean()
     demand.save()
+    demand_stats.stats_refresh([demand_stats.key_of(demand)])
     _event(demand, DemandEvent.Kind.CREATED, actor, demand.get_channel_display())
     _event(
         demand,
@@ -410,8 +412,13 @@ def _require_work(actor, demand: Demand) -> None:
 
 
 def _touch(demand: Demand, *fields: str) -> None:
+    keys = [demand_stats.key_of(demand)]
+    if {"owner_unit", "owner_department", "category"} & set(fields):
+        keys.append(demand_stats.key_of(Demand.objects.get(pk=demand.pk)))  # the counts it leaves
     demand.updated_at = timezone.now()
     demand.save(update_fields=[*fields, "updated_at"])
+    keys.append(demand_stats.key_of(demand))
+    demand_stats.stats_refresh(keys)
 
 
 @transaction.atomic
@@ -861,6 +868,7 @@ def deadline_sweep(*, now=None) -> dict:
                         )
                     )
         DemandEvent.objects.bulk_create(events, batch_size=1000)
+        demand_stats.stats_add_breaches(set(breach_accept) | set(breach_resolve))
         for flag, pks in (
             ("accept_reminded", remind_accept),
             ("resolve_reminded", remind_resolve),
