@@ -413,3 +413,34 @@ class DemandStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.owner_unit_id}/{self.owner_department_id}/{self.category_id}"
+
+
+class OutboundSms(models.Model):
+    """A text message for the SMS gateway: kept until the gateway accepts it, retried, and never silently lost."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    phone_cipher = models.TextField(editable=False)
+    phone_masked = models.CharField(_("手机号"), max_length=20, editable=False)
+    text = models.TextField(_("内容"))
+    ticket = models.CharField(_("受理编号"), max_length=20, blank=True)
+    kind = models.CharField(_("类型"), max_length=20, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), default=timezone.now)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+    gateway_id = models.CharField(_("网关编号"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信发送记录")
+        verbose_name_plural = _("短信发送记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="sms_status_next")]
+
+    def __str__(self) -> str:
+        return f"{self.phone_masked} {self.get_status_display()}"

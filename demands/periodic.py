@@ -1,6 +1,7 @@
 """The demands app's periodic jobs (run by `manage.py run_periodic`)."""
 
 from core.periodic import register
+from demands.notify import sms_retry_due
 from demands.services import deadline_sweep
 from demands.stats import stats_rebuild
 
@@ -15,4 +16,10 @@ register(
     days=1,
     func=stats_rebuild,
     description="recount the dashboard's monthly counts from the demands",
+)
+register(
+    "demands.sms_retry",
+    minutes=5,
+    func=sms_retry_due,
+    description="send again the text messages the SMS gateway did not accept",
 )
