@@ -16,6 +16,8 @@ ACTIONS = {
     "demands.demand.verdict": _("群众评价诉求办理"),
     "demands.attachment.added": _("上传诉求附件"),
     "demands.attachment.downloaded": _("下载诉求附件"),
+    "demands.attachment.published": _("公开诉求照片（已去除位置等信息）"),
+    "demands.attachment.unpublished": _("取消公开诉求照片"),
     "demands.sweep.ran": _("诉求到期提醒与超期升级"),
     "demands.bulk.loaded": _("批量载入演示诉求"),
     "demands.open311client.issued": _("签发Open311接入密钥"),

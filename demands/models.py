@@ -118,6 +118,38 @@ class CalendarDay(models.Model):
         return f"{self.date} {self.get_kind_display()}"
 
 
+class DemandSetting(models.Model):
+    """A county's own settings for demands: for now the jurisdiction_id Open311 clients name it by."""
+
+    county = models.OneToOneField(
+        AdminUnit, verbose_name=_("所属县"), on_delete=models.CASCADE, related_name="demand_setting"
+    )
+    open311_jurisdiction_id = models.CharField(
+        _("Open311 辖区标识（jurisdiction_id）"),
+        max_length=100,
+        blank=True,
+        help_text=_("留空则用县的区划代码"),
+    )
+
+    class Meta:
+        verbose_name = _("诉求设置")
+        verbose_name_plural = _("诉求设置")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["open311_jurisdiction_id"],
+                condition=~models.Q(open311_jurisdiction_id=""),
+                name="demand_setting_unique_jurisdiction",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.county)
+
+    @property
+    def jurisdiction_id(self) -> str:
+        return self.open311_jurisdiction_id or self.county.code
+
+
 class Open311Client(models.Model):
     """A client application allowed to post Open311 requests; only the SHA-256 of its key is stored."""
 
@@ -329,6 +361,9 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    # Set when a handler makes a photo public: a copy without EXIF (location, camera) is served at
+    # /open311/v2/media/<token> and given as the request's media_url. Empty means private.
+    public_token = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("附件")

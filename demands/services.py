@@ -750,6 +750,58 @@ def attachment_path(attachment: Attachment) -> Path:
     return Path(settings.PRIVATE_ROOT) / "demands" / attachment.stored_name
 
 
+def attachment_public_path(attachment: Attachment) -> Path:
+    """The EXIF-free copy served to the public (PNG stays PNG, every other photo becomes JPEG)."""
+    ext = "png" if attachment.content_type == "image/png" else "jpg"
+    return attachment_path(attachment).with_suffix(f".public.{ext}")
+
+
+def _strip_metadata(source: Path, target: Path) -> None:
+    """Re-encode the pixels only: no EXIF (GPS position, camera, time), no XMP, no ICC comments."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+    except ImportError:  # HEIC photos then cannot be made public; the others can
+        pass
+    try:
+        with Image.open(source) as image:
+            upright = ImageOps.exif_transpose(image)  # keep the orientation the EXIF tag gave it
+            if target.suffix == ".png":
+                upright.save(target, format="PNG")
+            else:
+                upright.convert("RGB").save(target, format="JPEG", quality=85)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValidationError(_("这张照片无法处理，不能公开")) from exc
+
+
+@transaction.atomic
+def attachment_set_public(*, actor, attachment: Attachment, public: bool) -> Attachment:
+    """A handler may publish a photo (never a document) for Open311's media_url; the public copy has no EXIF."""
+    demand = attachment.demand
+    _require_work(actor, demand)
+    if public == bool(attachment.public_token):
+        return attachment
+    if public:
+        if not attachment.content_type.startswith("image/"):
+            raise ValidationError(_("只有照片可以公开，文件不能公开"))
+        _strip_metadata(attachment_path(attachment), attachment_public_path(attachment))
+        attachment.public_token = secrets.token_urlsafe(16)
+    else:
+        attachment_public_path(attachment).unlink(missing_ok=True)
+        attachment.public_token = ""
+    attachment.save(update_fields=["public_token"])
+    journal.record(
+        actor=actor,
+        action="demands.attachment.published" if public else "demands.attachment.unpublished",
+        target=demand,
+        data={"ticket": demand.ticket, "attachment": attachment.pk},
+    )
+    return attachment
+
+
 # ---------------------------------------------------------------- deadline sweep
 
 

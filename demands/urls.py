@@ -17,4 +17,7 @@ urlpatterns = [
     path("<int:pk>/merge/", views.demand_merge, name="merge"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment_download"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/public/", views.attachment_public, name="attachment_public"
+    ),
 ]

@@ -294,6 +294,19 @@ def attachment_upload(request, pk: int):
 
 
 @login_required
+@require_POST
+def attachment_public(request, pk: int, attachment_pk: int):
+    attachment = selectors.attachment_get(user=request.user, demand_pk=pk, pk=attachment_pk)
+
+    def run(demand):
+        public = request.POST.get("public") == "1"
+        services.attachment_set_public(actor=request.user, attachment=attachment, public=public)
+        messages.success(request, _("照片已公开（已去除位置等信息）") if public else _("已取消公开"))
+
+    return _act(request, pk, run)
+
+
+@login_required
 def attachment_download(request, pk: int, attachment_pk: int):
     attachment = selectors.attachment_get(user=request.user, demand_pk=pk, pk=attachment_pk)
     journal.record(

@@ -11,6 +11,7 @@ PUBLIC_ROUTES = {
     "open311:requests": "Open311 requests: POST needs an api_key; GET carries no personal data",
     "open311:request_detail": "Open311 request by id: no personal data unless asked by the submitting client",
     "open311:token_detail": "Open311 token → request id, as the specification requires",
+    "open311:media": "a photo a handler made public (EXIF stripped); the token is unguessable",
 }
 
 
@@ -33,6 +34,7 @@ def routes(tree) -> dict:
         )
     }
     routes["demands:attachment_download"] = attachment_kwargs
+    routes["demands:attachment_public"] = attachment_kwargs
     routes.update(
         {
             "/api/v1/demands/demands/{demand_id}": {"demand_id": demand.pk},
