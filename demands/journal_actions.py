@@ -2,7 +2,13 @@ from django.utils.translation import gettext_lazy as _
 
 ACTIONS = {
     "demands.category.created": _("新建诉求类别"),
+    "demands.category.updated": _("修改诉求类别"),
     "demands.rule.created": _("新建权责规则"),
+    "demands.rule.deleted": _("删除权责规则"),
+    "demands.calendar.day_set": _("设置放假或调休上班日"),
+    "demands.calendar.day_deleted": _("删除放假或调休设置"),
+    "demands.setting.updated": _("修改诉求设置"),
+    "demands.open311client.revoked": _("吊销Open311接入密钥"),
     "demands.calendar.loaded": _("载入法定节假日安排"),
     "demands.demand.created": _("登记诉求"),
     "demands.submission.held": _("群众提交疑似垃圾，已拦截待审"),

@@ -154,6 +154,15 @@ class Open311Client(models.Model):
     """A client application allowed to post Open311 requests; only the SHA-256 of its key is stored."""
 
     name = models.CharField(_("应用名称"), max_length=100)
+    county = models.ForeignKey(
+        AdminUnit,
+        verbose_name=_("所属县"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("县管理员在工作台签发的密钥属于本县；命令行签发的不限"),
+    )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(max_length=8, editable=False)
     active = models.BooleanField(_("启用"), default=True)

@@ -2,10 +2,12 @@
 the demands routed to their department. Residents see one demand by ticket + the last four phone digits."""
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
@@ -296,14 +298,18 @@ def _groups_from_stats(user, where: Q, since, now) -> list[dict]:
         .annotate(**{name: Sum(name) for name in stats.COUNT_FIELDS})
         .order_by()
     )
-    not_due = {
-        tuple(r[k] for k in keys): r["n"]
-        for r in demand_scope(user)
-        .filter(created_at__gte=since, accepted_at__isnull=True, accept_due__gt=now)
-        .values(*keys)
-        .annotate(n=Count("id"))
+    # `where` names the same demands as demand_scope here (county, or department). The query has only the
+    # accept_due range for the planner to start from, so it reads just the demands whose accept deadline
+    # is still ahead (a day or two of intake); the window's start is checked here, not in SQL, because
+    # SQLite would otherwise walk the created_at index over the whole year.
+    not_due: Counter = Counter()
+    for *key, created_at in (
+        Demand.objects.filter(where, accepted_at__isnull=True, accept_due__gt=now)
+        .values_list(*keys, "created_at")
         .order_by()
-    }
+    ):
+        if created_at >= since:
+            not_due[tuple(key)] += 1
     for r in rows:
         r["due_to_accept"] = r["accepted_n"] + r["unaccepted_n"] - not_due.get(tuple(r[k] for k in keys), 0)
     return rows
@@ -393,3 +399,83 @@ def panel_counts(*, user) -> dict:
         overdue=Count("id", filter=Q(accept_breached=True) | Q(resolve_breached=True)),
         pending=Count("id", filter=Q(status="pending")),
     )
+
+
+# ---------------------------------------------------------------- county configuration
+
+
+def config_county(user) -> AdminUnit:
+    """The county a county administrator configures: the first county in their jurisdiction, else 403."""
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("demands.change_category"):
+        raise PermissionDenied(_("只有县管理员可以修改诉求设置"))
+    county = (
+        AdminUnit.objects.filter(scope_q(user, "path"), level=AdminUnit.Level.COUNTY).order_by("code").first()
+    )
+    if county is None:
+        raise PermissionDenied(_("只有县管理员可以修改诉求设置"))
+    return county
+
+
+def config_overview(*, county: AdminUnit, year: int) -> dict:
+    from demands.models import AuthorityRule, CalendarDay, DemandSetting, Open311Client
+
+    categories = list(Category.objects.filter(county=county).order_by("sort_order", "code"))
+    rules = (
+        AuthorityRule.objects.filter(category__county=county)
+        .select_related("category", "department", "department__unit")
+        .order_by("category__sort_order", "category__code", "priority", "id")
+    )
+    setting = DemandSetting.objects.filter(county=county).first()
+    return {
+        "county": county,
+        "categories": categories,
+        "rules": list(rules),
+        "year": year,
+        "days": list(CalendarDay.objects.filter(calendar__county=county, date__year=year).order_by("date")),
+        "clients": list(Open311Client.objects.filter(county=county).order_by("-created_at")),
+        "jurisdiction_id": setting.jurisdiction_id if setting else county.code,
+        "configured_jurisdiction_id": setting.open311_jurisdiction_id if setting else "",
+    }
+
+
+def _config_get(qs, *, user, pk, county_field: str):
+    """One configuration object of the administrator's county; anything else (or no right at all) is 404."""
+    try:
+        county = config_county(user)
+        return qs.get(pk=pk, **{county_field: county})
+    except PermissionDenied:
+        raise Http404 from None
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def config_category_get(*, user, pk) -> Category:
+    return _config_get(Category.objects.all(), user=user, pk=pk, county_field="county")
+
+
+def config_rule_get(*, user, pk):
+    from demands.models import AuthorityRule
+
+    return _config_get(
+        AuthorityRule.objects.select_related("category"),
+        user=user,
+        pk=pk,
+        county_field="category__county",
+    )
+
+
+def config_day_get(*, user, pk):
+    from demands.models import CalendarDay
+
+    return _config_get(
+        CalendarDay.objects.select_related("calendar__county"),
+        user=user,
+        pk=pk,
+        county_field="calendar__county",
+    )
+
+
+def config_client_get(*, user, pk):
+    from demands.models import Open311Client
+
+    return _config_get(Open311Client.objects.all(), user=user, pk=pk, county_field="county")

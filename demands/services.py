@@ -31,6 +31,7 @@ from demands.models import (
     Category,
     Demand,
     DemandEvent,
+    DemandSetting,
     HeldSubmission,
     Level,
     Open311Client,
@@ -77,7 +78,7 @@ def category_create(
     sort_order: int = 0,
 ) -> Category:
     """A county defines its own categories, clocks and suggestion keywords."""
-    _require_config(actor)
+    _require_config(actor, county)
     category = Category(
         county=county,
         code=code,
@@ -106,7 +107,9 @@ def rule_create(
     amount_above: Decimal | None = None,
 ) -> AuthorityRule:
     """One row of the authority matrix: the first matching rule (by priority) decides the owner."""
-    _require_config(actor)
+    _require_config(actor, category.county)
+    if department is not None and county_of(department.unit).pk != category.county_id:
+        raise ValidationError({"department": _("只能选择本县的部门")})
     rule = AuthorityRule(
         category=category,
         level=level,
@@ -129,7 +132,7 @@ def rule_create(
 @transaction.atomic
 def calendar_load_official(*, actor, county: AdminUnit) -> WorkingCalendar:
     """Create (or complete) the county's calendar with the State Council's 2026 holidays and adjusted workdays."""
-    _require_config(actor)
+    _require_config(actor, county)
     calendar, _created = WorkingCalendar.objects.get_or_create(
         county=county, defaults={"name": f"{county.name}工作日历"}
     )
@@ -145,9 +148,103 @@ def calendar_load_official(*, actor, county: AdminUnit) -> WorkingCalendar:
     return calendar
 
 
-def _require_config(actor) -> None:
+def _require_config(actor, county: AdminUnit | None = None) -> None:
     if actor is not None and not actor.has_perm("demands.change_category"):
         raise PermissionDenied(_("只有管理员可以修改诉求类别、权责规则和工作日历"))
+    if actor is not None and county is not None and not unit_in_scope(user=actor, unit=county):
+        raise PermissionDenied(_("只能修改本县的设置"))
+
+
+CATEGORY_FIELDS = ("name", "keywords", "accept_days", "resolve_days", "description", "sort_order", "active")
+
+
+@transaction.atomic
+def category_update(*, actor, category: Category, **changes) -> Category:
+    """A county administrator edits a category's name, keywords and clock; the code (used by Open311) stays."""
+    _require_config(actor, category.county)
+    unknown = set(changes) - set(CATEGORY_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    before = {name: getattr(category, name) for name in changes}
+    for name, value in changes.items():
+        setattr(category, name, value)
+    category.full_clean()
+    category.save(update_fields=list(changes))
+    changed = {k: str(v) for k, v in changes.items() if before[k] != v}
+    journal.record(
+        actor=actor,
+        action="demands.category.updated",
+        target=category,
+        data={"code": category.code, **changed},
+    )
+    return category
+
+
+@transaction.atomic
+def rule_delete(*, actor, rule: AuthorityRule) -> None:
+    """Take a row out of the authority matrix; a category keeps at least one rule so demands can be routed."""
+    _require_config(actor, rule.category.county)
+    if rule.category.rules.count() <= 1:
+        raise ValidationError(_("每个类别至少要有一条权责规则，请先添加新规则再删除这一条"))
+    journal.record(
+        actor=actor,
+        action="demands.rule.deleted",
+        target=rule.category,
+        data={"rule": str(rule), "priority": rule.priority},
+    )
+    rule.delete()
+
+
+@transaction.atomic
+def calendar_day_set(*, actor, county: AdminUnit, date, kind: str, note: str = "") -> CalendarDay:
+    """Mark one date as a holiday or an adjusted working day (调休上班) in the county's calendar."""
+    _require_config(actor, county)
+    calendar, _created = WorkingCalendar.objects.get_or_create(
+        county=county, defaults={"name": f"{county.name}工作日历"}
+    )
+    day = CalendarDay.objects.filter(calendar=calendar, date=date).first() or CalendarDay(
+        calendar=calendar, date=date
+    )
+    day.kind, day.note = kind, note.strip()
+    day.full_clean()
+    day.save()
+    journal.record(
+        actor=actor,
+        action="demands.calendar.day_set",
+        target=calendar,
+        data={"date": date.isoformat(), "kind": kind, "note": day.note},
+    )
+    return day
+
+
+@transaction.atomic
+def calendar_day_delete(*, actor, day: CalendarDay) -> None:
+    """The date goes back to the ordinary rule (Monday to Friday worked)."""
+    _require_config(actor, day.calendar.county)
+    journal.record(
+        actor=actor,
+        action="demands.calendar.day_deleted",
+        target=day.calendar,
+        data={"date": day.date.isoformat(), "kind": day.kind},
+    )
+    day.delete()
+
+
+@transaction.atomic
+def demand_setting_update(*, actor, county: AdminUnit, open311_jurisdiction_id: str) -> DemandSetting:
+    """The county's jurisdiction_id for Open311 clients (blank: its area code)."""
+    _require_config(actor, county)
+    setting, _created = DemandSetting.objects.get_or_create(county=county)
+    setting.open311_jurisdiction_id = open311_jurisdiction_id.strip()
+    setting.full_clean()
+    setting.save()
+    journal.record(
+        actor=actor,
+        action="demands.setting.updated",
+        target=setting,
+        data={"open311_jurisdiction_id": setting.open311_jurisdiction_id},
+    )
+    return setting
 
 
 # ---------------------------------------------------------------- routing
@@ -983,18 +1080,37 @@ def _owner_phones(phones: dict, row: dict) -> list[str]:
 
 
 @transaction.atomic
-def open311_client_issue(*, actor, name: str) -> tuple[Open311Client, str]:
+def open311_client_issue(*, actor, name: str, county: AdminUnit | None = None) -> tuple[Open311Client, str]:
     """A new API key for one client application; the key is shown once and only its hash is kept."""
     if actor is not None and not actor.has_perm("demands.add_open311client"):
         raise PermissionDenied
+    if county is not None:
+        _require_config(actor, county)
     key = secrets.token_urlsafe(32)
-    client = Open311Client(name=name.strip(), key_hash=Open311Client.hash_key(key), prefix=key[:8])
+    client = Open311Client(
+        name=name.strip(), county=county, key_hash=Open311Client.hash_key(key), prefix=key[:8]
+    )
     client.full_clean()
     client.save()
     journal.record(
         actor=actor, action="demands.open311client.issued", target=client, data={"name": client.name}
     )
     return client, key
+
+
+@transaction.atomic
+def open311_client_revoke(*, actor, client: Open311Client) -> Open311Client:
+    """A revoked key stops working at once; the application's past requests stay attributed to it."""
+    if actor is not None and not actor.has_perm("demands.change_open311client"):
+        raise PermissionDenied
+    if client.county_id:
+        _require_config(actor, client.county)
+    client.active = False
+    client.save(update_fields=["active"])
+    journal.record(
+        actor=actor, action="demands.open311client.revoked", target=client, data={"name": client.name}
+    )
+    return client
 
 
 def open311_client_authenticate(*, key: str) -> Open311Client | None:
