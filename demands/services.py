@@ -920,7 +920,9 @@ def deadline_sweep(*, now=None) -> dict:
     soon = now + timedelta(hours=REMIND_HOURS)
     stats = {"reminded": 0, "escalated": 0}
     with transaction.atomic():
-        open_qs = Demand.objects.filter(status__in=OPEN_STATUSES)
+        # No ORDER BY: Demand's default (-created_at) would lead SQLite to walk the created_at index over
+        # every demand instead of the (status, due) indexes.
+        open_qs = Demand.objects.filter(status__in=OPEN_STATUSES).order_by()
         remind_accept = list(
             open_qs.filter(
                 status=Demand.Status.PENDING, accept_reminded=False, accept_due__gt=now, accept_due__lte=soon
@@ -959,6 +961,18 @@ def deadline_sweep(*, now=None) -> dict:
             unit_levels[pk] = (level, parent_id)
             unit_names[pk] = name
         phones = _staff_phones()
+        # Translated once per run, not per demand: gettext walks every catalog and a worst-case sweep
+        # writes thousands of events (it was a third of the sweep's time).
+        labels = {"accept": _("受理"), "resolve": _("答复")}
+        system = _("系统")
+        remind_text = _("%(what)s期限%(date)s，即将到期")
+        escalate_text = _("%(what)s超期，已升级至%(unit)s领导督办")
+        date_text = _("%(m)d月%(d)d日")
+
+        def short_date(value) -> str:
+            local = timezone.localtime(value)
+            return date_text % {"m": local.month, "d": local.day}
+
         events: list[DemandEvent] = []
         messages: list[Message] = []
         escalate_to: dict[int, list[int]] = {}
@@ -968,14 +982,13 @@ def deadline_sweep(*, now=None) -> dict:
         ):
             for pk in pks:
                 row = rows[pk]
-                label = _("受理") if kind == "accept" else _("答复")
-                text = _("%(what)s期限%(date)s，即将到期") % {"what": label, "date": fmt_date(row[due_field])}
+                text = remind_text % {"what": labels[kind], "date": short_date(row[due_field])}
                 events.append(
                     DemandEvent(
                         demand_id=pk,
                         kind=DemandEvent.Kind.REMINDED,
                         at=now,
-                        actor_office=_("系统"),
+                        actor_office=system,
                         text=text,
                         public=False,
                     )
@@ -992,9 +1005,8 @@ def deadline_sweep(*, now=None) -> dict:
                 target = _next_up(unit_levels, row["escalated_to_id"] or row["owner_unit_id"])
                 row["escalated_to_id"] = target
                 escalate_to.setdefault(target, []).append(pk)
-                label = _("受理") if kind == "accept" else _("答复")
-                text = _("%(what)s超期，已升级至%(unit)s领导督办") % {
-                    "what": label,
+                text = escalate_text % {
+                    "what": labels[kind],
                     "unit": unit_names.get(target, ""),
                 }
                 events.append(
@@ -1002,7 +1014,7 @@ def deadline_sweep(*, now=None) -> dict:
                         demand_id=pk,
                         kind=DemandEvent.Kind.ESCALATED,
                         at=now,
-                        actor_office=_("系统"),
+                        actor_office=system,
                         text=text,
                         public=True,
                     )

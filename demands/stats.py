@@ -144,8 +144,14 @@ def stats_add_breaches(demand_ids: Iterable[int]) -> None:
                     )
                 )
             ] += 1
+    # One UPDATE per distinct increment (most rows gain 1, 2 or 3), not one per row: a worst-case sweep
+    # touches a thousand rows.
+    by_n: dict[int, list[str]] = {}
     for label, n in per_key.items():
-        DemandStat.objects.filter(key=label).update(breaches_n=F("breaches_n") + n)
+        by_n.setdefault(n, []).append(label)
+    for n, labels in by_n.items():
+        for i in range(0, len(labels), 500):
+            DemandStat.objects.filter(key__in=labels[i : i + 500]).update(breaches_n=F("breaches_n") + n)
 
 
 @transaction.atomic
