@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import close_old_connections
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
@@ -120,7 +119,6 @@ def run_due(*, now: datetime | None = None, only: list[str] | None = None) -> di
         else:
             _finish(job, ok=True, result="" if result is None else str(result))
             done[job.name] = f"ok {'' if result is None else result}".strip()
-        close_old_connections()
     return done
 
 
