@@ -1,5 +1,7 @@
 """Out-of-scope demands for the URL walker (core/tests/test_scoping.py) and the public routes on purpose."""
 
+from datetime import date
+
 from demands.tests.factories import make_categories, make_demand
 
 PUBLIC_ROUTES = {
@@ -43,9 +45,7 @@ def routes(tree) -> dict:
     routes["demands:config_rule_delete"] = {
         "rule_pk": AuthorityRule.objects.filter(category=setup["road"]).first().pk
     }
-    day = calendar_day_set(
-        actor=None, county=tree.county, date=__import__("datetime").date(2027, 1, 1), kind="holiday"
-    )
+    day = calendar_day_set(actor=None, county=tree.county, date=date(2027, 1, 1), kind="holiday")
     routes["demands:config_day_delete"] = {"day_pk": day.pk}
     client, _key = open311_client_issue(actor=None, name="scoping", county=tree.county)
     routes["demands:config_client_revoke"] = {"client_pk": client.pk}
