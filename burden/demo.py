@@ -13,8 +13,8 @@ from django.utils import timezone
 
 import journal
 from burden.models import DEFAULT_TYPE_HOURS, Assignment, CountySetting, Task, TaskType
-from burden.workdays import working_days_between
 from core.demo import DemoContext
+from core.workcalendar import Clock
 
 TITLES = {
     TaskType.DOCUMENT: [
@@ -56,6 +56,7 @@ def build(ctx: DemoContext) -> None:
     rng = ctx.rng
     tz = timezone.get_current_timezone()
     county = ctx.county
+    clock = Clock.for_county(county.pk)  # loaded once for the whole year of tasks
     CountySetting.objects.get_or_create(county=county)
     departments = list(ctx.extra.get("departments", {}).values())
     if not departments:
@@ -94,7 +95,7 @@ def build(ctx: DemoContext) -> None:
                 plan.append((TaskType.ASSESSMENT, due - timedelta(days=30), due, rng.choice(departments)))
         for type_, received, deadline, dept in plan:
             title = rng.choice(TITLES[type_]).format(dept=dept.name, n=rng.randint(1, ASSESSMENTS_PER_YEAR))
-            days = working_days_between(received, deadline)
+            days = clock.working_days_between(received, deadline)
             hours = DEFAULT_TYPE_HOURS[type_] + Decimal(rng.choice((0, 0, 1, 2)))
             tasks.append(
                 Task(

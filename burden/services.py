@@ -124,7 +124,7 @@ def task_record(
     if estimated_hours is None:
         estimated_hours = type_hours(county)[type]
     floor = county_setting(county).lead_time_floor_days
-    days = working_days_between(received_at, deadline)
+    days = working_days_between(received_at, deadline, county_id=county.pk)
     task = Task(
         type=type,
         title=title.strip(),
@@ -201,8 +201,9 @@ def task_update(
         changed["deadline"] = deadline.isoformat()
     if not changed:
         return task
-    floor = county_setting(county_of(task.issuer_unit)).lead_time_floor_days
-    task.lead_working_days = working_days_between(task.received_at, task.deadline)
+    county = county_of(task.issuer_unit)
+    floor = county_setting(county).lead_time_floor_days
+    task.lead_working_days = working_days_between(task.received_at, task.deadline, county_id=county.pk)
     task.unreasonable_deadline = task.lead_working_days < floor
     task.full_clean()
     task.save(

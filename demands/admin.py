@@ -10,6 +10,7 @@ from demands.models import (
     Demand,
     HeldSubmission,
     Open311Client,
+    OutboundSms,
     WorkingCalendar,
 )
 
@@ -93,3 +94,29 @@ class HeldSubmissionAdmin(admin.ModelAdmin):
     def discard(self, request, queryset):
         for held in queryset.filter(status=HeldSubmission.Status.HELD):
             services.submission_discard(actor=request.user, held=held)
+
+
+@admin.register(OutboundSms)
+class OutboundSmsAdmin(admin.ModelAdmin):
+    """What went to the SMS gateway, what waits for a retry and what failed (read-only; phones masked)."""
+
+    list_display = [
+        "created_at",
+        "phone_masked",
+        "ticket",
+        "kind",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["ticket"]
+    readonly_fields = [f.name for f in OutboundSms._meta.fields if f.name != "phone_cipher"]
+    exclude = ["phone_cipher"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

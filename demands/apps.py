@@ -8,8 +8,10 @@ class DemandsConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
+        from core import workcalendar
         from core.panels import NavItem, register_nav, register_panel
         from demands.panels import home_panel
+        from demands.workdays import county_days
         from territory.roles import Role, extend_role_permissions
 
         view = {"demands.view_demand"}
@@ -34,3 +36,4 @@ class DemandsConfig(AppConfig):
         )
         register_nav(NavItem(_("诉求"), "demands:list", perm="demands.view_demand", order=30))
         register_panel(home_panel)
+        workcalendar.register_source(county_days)

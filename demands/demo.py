@@ -16,6 +16,7 @@ from core.demo import DemoContext
 from core.masking import mask_phone
 from demands import services
 from demands.models import Demand, DemandEvent, Level
+from demands.stats import stats_rebuild
 from demands.workdays import Clock
 from registry.services import phone_index
 from territory.models import AdminUnit, Department
@@ -233,6 +234,7 @@ def _demands(ctx: DemoContext, categories: dict, total: int, open_count: int) ->
             )
         )
     DemandEvent.objects.bulk_create(events, batch_size=5000)
+    stats_rebuild(county_id=ctx.county.pk)  # written in bulk, so the dashboard's monthly counts in one pass
     journal.record(
         actor=None,
         action="demands.bulk.loaded",

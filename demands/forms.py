@@ -2,7 +2,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from demands.models import Demand
+from demands.models import Category, Demand
 
 
 class IntakeForm(forms.Form):
@@ -135,3 +135,106 @@ class PublicVerdictForm(StatusLookupForm):
     resolved = VerdictForm.base_fields["resolved"]
     satisfied = VerdictForm.base_fields["satisfied"]
     note = forms.CharField(label=_("还想说的话"), max_length=500, required=False)
+
+
+# ---------------------------------------------------------------- county configuration
+
+
+class CategoryForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = [
+            "code",
+            "name",
+            "keywords",
+            "accept_days",
+            "resolve_days",
+            "description",
+            "sort_order",
+            "active",
+        ]
+        widgets = {"keywords": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {"code": {"invalid": _("代码只能用英文字母、数字、短横线或下划线")}}
+
+    def __init__(self, *args, county=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.county = county
+        if self.instance.pk:
+            self.fields["code"].disabled = True  # Open311 clients know the category by its code
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if not self.instance.pk and Category.objects.filter(county=self.county, code=code).exists():
+            raise forms.ValidationError(_("本县已有代码为“%(code)s”的类别") % {"code": code})
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("accept_days")
+            and data.get("resolve_days")
+            and data["accept_days"] > data["resolve_days"]
+        ):
+            self.add_error("resolve_days", _("办结时限不能短于受理时限"))
+        return data
+
+
+class RuleForm(forms.Form):
+    category = forms.TypedChoiceField(label=_("类别"), coerce=int)
+    level = forms.ChoiceField(label=_("办理层级"))
+    department = forms.TypedChoiceField(label=_("承办部门"), coerce=int, required=False, empty_value=None)
+    priority = forms.IntegerField(
+        label=_("优先级（数字小的先匹配）"), min_value=0, max_value=32767, initial=100
+    )
+    concerns_county_project = forms.NullBooleanField(
+        label=_("涉及县级项目"),
+        required=False,
+        widget=forms.Select(choices=[("unknown", _("不限")), ("true", _("是")), ("false", _("否"))]),
+    )
+    amount_above = forms.DecimalField(
+        label=_("金额超过（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+
+    def __init__(self, *args, categories=(), departments=(), **kwargs):
+        from demands.models import Level
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [(c.pk, c.name) for c in categories]
+        self.fields["level"].choices = Level.choices
+        self.fields["department"].choices = [("", _("（本级单位自己办理）"))] + [
+            (d.pk, str(d)) for d in departments
+        ]
+
+
+class CalendarDayForm(forms.Form):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("类型"))
+    note = forms.CharField(label=_("说明"), max_length=50, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from demands.models import CalendarDay
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = CalendarDay.Kind.choices
+        self.fields["date"].error_messages["invalid"] = _("请输入正确的日期，例如 2027-01-01")
+
+    def clean(self):
+        data = super().clean()
+        day, kind = data.get("date"), data.get("kind")
+        if day and kind == "workday" and day.weekday() < 5:
+            self.add_error("kind", _("调休上班只能设在周六或周日"))
+        return data
+
+
+class Open311ClientForm(forms.Form):
+    name = forms.CharField(label=_("应用名称"), max_length=100)
+
+
+class JurisdictionForm(forms.Form):
+    open311_jurisdiction_id = forms.RegexField(
+        label=_("Open311 辖区标识（jurisdiction_id）"),
+        regex=r"^[A-Za-z0-9._-]*$",
+        max_length=100,
+        required=False,
+        error_messages={"invalid": _("只能用英文字母、数字、点、短横线或下划线")},
+    )

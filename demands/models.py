@@ -118,10 +118,51 @@ class CalendarDay(models.Model):
         return f"{self.date} {self.get_kind_display()}"
 
 
+class DemandSetting(models.Model):
+    """A county's own settings for demands: for now the jurisdiction_id Open311 clients name it by."""
+
+    county = models.OneToOneField(
+        AdminUnit, verbose_name=_("所属县"), on_delete=models.CASCADE, related_name="demand_setting"
+    )
+    open311_jurisdiction_id = models.CharField(
+        _("Open311 辖区标识（jurisdiction_id）"),
+        max_length=100,
+        blank=True,
+        help_text=_("留空则用县的区划代码"),
+    )
+
+    class Meta:
+        verbose_name = _("诉求设置")
+        verbose_name_plural = _("诉求设置")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["open311_jurisdiction_id"],
+                condition=~models.Q(open311_jurisdiction_id=""),
+                name="demand_setting_unique_jurisdiction",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.county)
+
+    @property
+    def jurisdiction_id(self) -> str:
+        return self.open311_jurisdiction_id or self.county.code
+
+
 class Open311Client(models.Model):
     """A client application allowed to post Open311 requests; only the SHA-256 of its key is stored."""
 
     name = models.CharField(_("应用名称"), max_length=100)
+    county = models.ForeignKey(
+        AdminUnit,
+        verbose_name=_("所属县"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("县管理员在工作台签发的密钥属于本县；命令行签发的不限"),
+    )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(max_length=8, editable=False)
     active = models.BooleanField(_("启用"), default=True)
@@ -262,6 +303,8 @@ class Demand(models.Model):
             models.Index(fields=["status", "accept_due"], name="demand_status_accept_due"),
             models.Index(fields=["status", "resolve_due"], name="demand_status_resolve_due"),
             models.Index(fields=["owner_department", "status"], name="demand_dept_status"),
+            # The dashboard's live part: demands not yet accepted whose accept deadline is still ahead.
+            models.Index(fields=["accept_due"], name="demand_accept_due"),
         ]
 
     def __str__(self) -> str:
@@ -327,6 +370,9 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    # Set when a handler makes a photo public: a copy without EXIF (location, camera) is served at
+    # /open311/v2/media/<token> and given as the request's media_url. Empty means private.
+    public_token = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = _("附件")
@@ -372,3 +418,73 @@ class HeldSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_name}: {self.text[:20]}"
+
+
+class DemandStat(models.Model):
+    """Additive counts of one county's demands per month created, owner and category, kept by the services.
+
+    Each row is recomputed from the demands it covers whenever one of them is written (never patched by
+    deltas), so it cannot drift; the county-wide dashboard sums these rows instead of scanning every demand.
+    """
+
+    # "county:YYYY-MM:unit:department-or-0:category": one unique column, because a UNIQUE over a nullable
+    # department would let SQLite (and PostgreSQL before NULLS NOT DISTINCT) hold two rows for one key.
+    key = models.CharField(max_length=80, unique=True)
+    county = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    owner_unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="+")
+    owner_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    total = models.PositiveIntegerField(default=0)
+    open = models.PositiveIntegerField(default=0)
+    accepted_n = models.PositiveIntegerField(default=0)
+    unaccepted_n = models.PositiveIntegerField(default=0)
+    accepted_on_time_n = models.PositiveIntegerField(default=0)
+    verdicts = models.PositiveIntegerField(default=0)
+    resolved_n = models.PositiveIntegerField(default=0)
+    satisfied_n = models.PositiveIntegerField(default=0)
+    answered_n = models.PositiveIntegerField(default=0)
+    hours_sum = models.FloatField(default=0)
+    breaches_n = models.PositiveIntegerField(default=0)
+    transfers_n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("诉求统计（按月汇总）")
+        verbose_name_plural = _("诉求统计（按月汇总）")
+        indexes = [models.Index(fields=["county", "month"], name="demand_stat_county_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.owner_unit_id}/{self.owner_department_id}/{self.category_id}"
+
+
+class OutboundSms(models.Model):
+    """A text message for the SMS gateway: kept until the gateway accepts it, retried, and never silently lost."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    phone_cipher = models.TextField(editable=False)
+    phone_masked = models.CharField(_("手机号"), max_length=20, editable=False)
+    text = models.TextField(_("内容"))
+    ticket = models.CharField(_("受理编号"), max_length=20, blank=True)
+    kind = models.CharField(_("类型"), max_length=20, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), default=timezone.now)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+    gateway_id = models.CharField(_("网关编号"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信发送记录")
+        verbose_name_plural = _("短信发送记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="sms_status_next")]
+
+    def __str__(self) -> str:
+        return f"{self.phone_masked} {self.get_status_display()}"

@@ -12,7 +12,8 @@ from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element, SubElement, tostring  # noqa: S405 - we only build XML, never parse it
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -21,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from demands import services
-from demands.models import Category, Demand
+from demands.models import Attachment, Category, Demand, DemandSetting
 from territory.models import AdminUnit
 
 MAX_RECORDS = 1000
@@ -125,8 +126,31 @@ def _county() -> AdminUnit | None:
     return AdminUnit.objects.filter(level=AdminUnit.Level.COUNTY).order_by("code").first()
 
 
-def _categories():
-    return Category.objects.filter(active=True).order_by("sort_order", "code")
+def _jurisdiction(request) -> AdminUnit | None:
+    """The county a request names by jurisdiction_id (its configured id, else its area code); None if not given.
+
+    The specification makes jurisdiction_id optional for an endpoint that serves one jurisdiction; when it
+    is given it must be one we serve, else the request fails with 404 in the spec's error format.
+    """
+    jid = (request.POST.get("jurisdiction_id") or request.GET.get("jurisdiction_id") or "").strip()
+    if not jid:
+        return None
+    setting = DemandSetting.objects.select_related("county").filter(open311_jurisdiction_id=jid).first()
+    if setting is not None:
+        return setting.county
+    county = (
+        AdminUnit.objects.filter(level=AdminUnit.Level.COUNTY, code=jid)
+        .filter(Q(demand_setting__isnull=True) | Q(demand_setting__open311_jurisdiction_id=""))
+        .first()
+    )
+    if county is None:
+        raise Open311Error(404, f"jurisdiction_id {jid} not found")
+    return county
+
+
+def _categories(county: AdminUnit | None = None):
+    qs = Category.objects.filter(active=True).order_by("sort_order", "code")
+    return qs.filter(county=county) if county is not None else qs
 
 
 # ---------------------------------------------------------------- discovery and services
@@ -168,14 +192,14 @@ def _service(category: Category) -> dict:
 @require_http_methods(["GET"])
 @_guard
 def service_list(request, fmt: str):
-    data = [_service(c) for c in _categories().select_related("county")]
+    data = [_service(c) for c in _categories(_jurisdiction(request)).select_related("county")]
     return _respond(fmt, data, "services", "service")
 
 
 @require_http_methods(["GET"])
 @_guard
 def service_definition(request, fmt: str, code: str):
-    category = _categories().filter(code=code).first()
+    category = _categories(_jurisdiction(request)).filter(code=code).first()
     if category is None:
         raise Open311Error(404, f"service_code {code} not found")
     data = {"service_code": category.code, "attributes": _attributes()}
@@ -194,7 +218,16 @@ def _status(demand: Demand) -> str:
     return "open" if demand.status in services.OPEN_STATUSES else "closed"
 
 
-def _request_out(demand: Demand, client) -> dict:
+def _media_url(request, demand: Demand) -> str:
+    media = getattr(demand, "public_media", None)
+    if media is None:
+        media = list(demand.attachments.exclude(public_token=""))
+    if not media:
+        return ""
+    return request.build_absolute_uri(reverse("open311:media", kwargs={"token": media[0].public_token}))
+
+
+def _request_out(demand: Demand, client, request=None) -> dict:
     own = client is not None and demand.api_client_id == client.pk
     notes = demand.get_status_display()
     if demand.outcome:
@@ -216,12 +249,22 @@ def _request_out(demand: Demand, client) -> dict:
         "zipcode": "",
         "lat": demand.latitude,
         "long": demand.longitude,
-        "media_url": "",
+        "media_url": _media_url(request, demand) if request is not None else "",
     }
 
 
-def _base_qs():
-    return Demand.objects.select_related("category", "place_unit", "owner_unit", "owner_department")
+def _base_qs(request):
+    qs = Demand.objects.select_related(
+        "category", "place_unit", "owner_unit", "owner_department"
+    ).prefetch_related(
+        Prefetch(
+            "attachments",
+            queryset=Attachment.objects.exclude(public_token="").order_by("id"),
+            to_attr="public_media",
+        )
+    )
+    county = _jurisdiction(request)
+    return qs.filter(county=county) if county is not None else qs
 
 
 def _parse_dt(value: str, name: str) -> datetime:
@@ -259,7 +302,7 @@ def _create(request, fmt: str) -> HttpResponse:
         raise Open311Error(403, "api_key is missing or not valid")
     p = request.POST
     code = p.get("service_code", "")
-    category = _categories().filter(code=code).first()
+    category = _categories(_jurisdiction(request)).filter(code=code).first()
     if not code:
         raise Open311Error(400, "service_code is required")
     if category is None:
@@ -333,7 +376,7 @@ def _create(request, fmt: str) -> HttpResponse:
 def _search(request, fmt: str) -> HttpResponse:
     client = _client(request)
     g = request.GET
-    qs = _base_qs()
+    qs = _base_qs(request)
     ids = [i.strip() for i in g.get("service_request_id", "").split(",") if i.strip()]
     if ids:
         qs = qs.filter(ticket__in=ids)
@@ -358,17 +401,17 @@ def _search(request, fmt: str) -> HttpResponse:
             qs = qs.filter(status__in=services.OPEN_STATUSES)
         elif statuses == {"closed"}:
             qs = qs.exclude(status__in=services.OPEN_STATUSES)
-    data = [_request_out(d, client) for d in qs.order_by("-created_at", "-id")[:MAX_RECORDS]]
+    data = [_request_out(d, client, request) for d in qs.order_by("-created_at", "-id")[:MAX_RECORDS]]
     return _respond(fmt, data, "service_requests", "request")
 
 
 @require_http_methods(["GET"])
 @_guard
 def request_detail(request, fmt: str, request_id: str):
-    demand = _base_qs().filter(ticket=request_id).first()
+    demand = _base_qs(request).filter(ticket=request_id).first()
     if demand is None:
         raise Open311Error(404, f"service_request_id {request_id} not found")
-    return _respond(fmt, [_request_out(demand, _client(request))], "service_requests", "request")
+    return _respond(fmt, [_request_out(demand, _client(request), request)], "service_requests", "request")
 
 
 @require_http_methods(["GET"])
@@ -380,3 +423,17 @@ def token_detail(request, fmt: str, token: str):
     return _respond(
         fmt, [{"service_request_id": demand.ticket, "token": token}], "service_requests", "request"
     )
+
+
+@require_http_methods(["GET"])
+def media(request, token: str):
+    """A photo a handler made public, as the EXIF-free copy (an extension: the spec only names media_url)."""
+    attachment = Attachment.objects.filter(public_token=token).first() if token else None
+    path = services.attachment_public_path(attachment) if attachment is not None else None
+    if path is None or not path.exists():
+        raise Http404
+    content_type = "image/png" if path.suffix == ".png" else "image/jpeg"
+    response = FileResponse(path.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

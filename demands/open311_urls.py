@@ -12,5 +12,6 @@ urlpatterns = [
     re_path(r"^services/(?P<code>[\w-]+)" + FMT, open311.service_definition, name="service_definition"),
     re_path(r"^requests" + FMT, open311.requests_endpoint, name="requests"),
     re_path(r"^requests/(?P<request_id>[\w-]+)" + FMT, open311.request_detail, name="request_detail"),
+    re_path(r"^media/(?P<token>[\w-]+)$", open311.media, name="media"),
     re_path(r"^tokens/(?P<token>[\w-]+)" + FMT, open311.token_detail, name="token_detail"),
 ]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 import journal
 from core import crypto
 from core.masking import mask_phone
+from demands import stats as demand_stats
 from demands.models import (
     COUNTY_PREFIX,
     Attachment,
@@ -30,6 +31,7 @@ from demands.models import (
     Category,
     Demand,
     DemandEvent,
+    DemandSetting,
     HeldSubmission,
     Level,
     Open311Client,
@@ -76,7 +78,7 @@ def category_create(
     sort_order: int = 0,
 ) -> Category:
     """A county defines its own categories, clocks and suggestion keywords."""
-    _require_config(actor)
+    _require_config(actor, county)
     category = Category(
         county=county,
         code=code,
@@ -105,7 +107,9 @@ def rule_create(
     amount_above: Decimal | None = None,
 ) -> AuthorityRule:
     """One row of the authority matrix: the first matching rule (by priority) decides the owner."""
-    _require_config(actor)
+    _require_config(actor, category.county)
+    if department is not None and county_of(department.unit).pk != category.county_id:
+        raise ValidationError({"department": _("只能选择本县的部门")})
     rule = AuthorityRule(
         category=category,
         level=level,
@@ -128,7 +132,7 @@ def rule_create(
 @transaction.atomic
 def calendar_load_official(*, actor, county: AdminUnit) -> WorkingCalendar:
     """Create (or complete) the county's calendar with the State Council's 2026 holidays and adjusted workdays."""
-    _require_config(actor)
+    _require_config(actor, county)
     calendar, _created = WorkingCalendar.objects.get_or_create(
         county=county, defaults={"name": f"{county.name}工作日历"}
     )
@@ -144,9 +148,103 @@ def calendar_load_official(*, actor, county: AdminUnit) -> WorkingCalendar:
     return calendar
 
 
-def _require_config(actor) -> None:
+def _require_config(actor, county: AdminUnit | None = None) -> None:
     if actor is not None and not actor.has_perm("demands.change_category"):
         raise PermissionDenied(_("只有管理员可以修改诉求类别、权责规则和工作日历"))
+    if actor is not None and county is not None and not unit_in_scope(user=actor, unit=county):
+        raise PermissionDenied(_("只能修改本县的设置"))
+
+
+CATEGORY_FIELDS = ("name", "keywords", "accept_days", "resolve_days", "description", "sort_order", "active")
+
+
+@transaction.atomic
+def category_update(*, actor, category: Category, **changes) -> Category:
+    """A county administrator edits a category's name, keywords and clock; the code (used by Open311) stays."""
+    _require_config(actor, category.county)
+    unknown = set(changes) - set(CATEGORY_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    before = {name: getattr(category, name) for name in changes}
+    for name, value in changes.items():
+        setattr(category, name, value)
+    category.full_clean()
+    category.save(update_fields=list(changes))
+    changed = {k: str(v) for k, v in changes.items() if before[k] != v}
+    journal.record(
+        actor=actor,
+        action="demands.category.updated",
+        target=category,
+        data={"code": category.code, **changed},
+    )
+    return category
+
+
+@transaction.atomic
+def rule_delete(*, actor, rule: AuthorityRule) -> None:
+    """Take a row out of the authority matrix; a category keeps at least one rule so demands can be routed."""
+    _require_config(actor, rule.category.county)
+    if rule.category.rules.count() <= 1:
+        raise ValidationError(_("每个类别至少要有一条权责规则，请先添加新规则再删除这一条"))
+    journal.record(
+        actor=actor,
+        action="demands.rule.deleted",
+        target=rule.category,
+        data={"rule": str(rule), "priority": rule.priority},
+    )
+    rule.delete()
+
+
+@transaction.atomic
+def calendar_day_set(*, actor, county: AdminUnit, date, kind: str, note: str = "") -> CalendarDay:
+    """Mark one date as a holiday or an adjusted working day (调休上班) in the county's calendar."""
+    _require_config(actor, county)
+    calendar, _created = WorkingCalendar.objects.get_or_create(
+        county=county, defaults={"name": f"{county.name}工作日历"}
+    )
+    day = CalendarDay.objects.filter(calendar=calendar, date=date).first() or CalendarDay(
+        calendar=calendar, date=date
+    )
+    day.kind, day.note = kind, note.strip()
+    day.full_clean()
+    day.save()
+    journal.record(
+        actor=actor,
+        action="demands.calendar.day_set",
+        target=calendar,
+        data={"date": date.isoformat(), "kind": kind, "note": day.note},
+    )
+    return day
+
+
+@transaction.atomic
+def calendar_day_delete(*, actor, day: CalendarDay) -> None:
+    """The date goes back to the ordinary rule (Monday to Friday worked)."""
+    _require_config(actor, day.calendar.county)
+    journal.record(
+        actor=actor,
+        action="demands.calendar.day_deleted",
+        target=day.calendar,
+        data={"date": day.date.isoformat(), "kind": day.kind},
+    )
+    day.delete()
+
+
+@transaction.atomic
+def demand_setting_update(*, actor, county: AdminUnit, open311_jurisdiction_id: str) -> DemandSetting:
+    """The county's jurisdiction_id for Open311 clients (blank: its area code)."""
+    _require_config(actor, county)
+    setting, _created = DemandSetting.objects.get_or_create(county=county)
+    setting.open311_jurisdiction_id = open311_jurisdiction_id.strip()
+    setting.full_clean()
+    setting.save()
+    journal.record(
+        actor=actor,
+        action="demands.setting.updated",
+        target=setting,
+        data={"open311_jurisdiction_id": setting.open311_jurisdiction_id},
+    )
+    return setting
 
 
 # ---------------------------------------------------------------- routing
@@ -355,6 +453,7 @@ def demand_create(
     )
     demand.full_clean()
     demand.save()
+    demand_stats.stats_refresh([demand_stats.key_of(demand)])
     _event(demand, DemandEvent.Kind.CREATED, actor, demand.get_channel_display())
     _event(
         demand,
@@ -410,8 +509,13 @@ def _require_work(actor, demand: Demand) -> None:
 
 
 def _touch(demand: Demand, *fields: str) -> None:
+    keys = [demand_stats.key_of(demand)]
+    if {"owner_unit", "owner_department", "category"} & set(fields):
+        keys.append(demand_stats.key_of(Demand.objects.get(pk=demand.pk)))  # the counts it leaves
     demand.updated_at = timezone.now()
     demand.save(update_fields=[*fields, "updated_at"])
+    keys.append(demand_stats.key_of(demand))
+    demand_stats.stats_refresh(keys)
 
 
 @transaction.atomic
@@ -743,6 +847,58 @@ def attachment_path(attachment: Attachment) -> Path:
     return Path(settings.PRIVATE_ROOT) / "demands" / attachment.stored_name
 
 
+def attachment_public_path(attachment: Attachment) -> Path:
+    """The EXIF-free copy served to the public (PNG stays PNG, every other photo becomes JPEG)."""
+    ext = "png" if attachment.content_type == "image/png" else "jpg"
+    return attachment_path(attachment).with_suffix(f".public.{ext}")
+
+
+def _strip_metadata(source: Path, target: Path) -> None:
+    """Re-encode the pixels only: no EXIF (GPS position, camera, time), no XMP, no ICC comments."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+    except ImportError:  # HEIC photos then cannot be made public; the others can
+        pass
+    try:
+        with Image.open(source) as image:
+            upright = ImageOps.exif_transpose(image)  # keep the orientation the EXIF tag gave it
+            if target.suffix == ".png":
+                upright.save(target, format="PNG")
+            else:
+                upright.convert("RGB").save(target, format="JPEG", quality=85)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValidationError(_("这张照片无法处理，不能公开")) from exc
+
+
+@transaction.atomic
+def attachment_set_public(*, actor, attachment: Attachment, public: bool) -> Attachment:
+    """A handler may publish a photo (never a document) for Open311's media_url; the public copy has no EXIF."""
+    demand = attachment.demand
+    _require_work(actor, demand)
+    if public == bool(attachment.public_token):
+        return attachment
+    if public:
+        if not attachment.content_type.startswith("image/"):
+            raise ValidationError(_("只有照片可以公开，文件不能公开"))
+        _strip_metadata(attachment_path(attachment), attachment_public_path(attachment))
+        attachment.public_token = secrets.token_urlsafe(16)
+    else:
+        attachment_public_path(attachment).unlink(missing_ok=True)
+        attachment.public_token = ""
+    attachment.save(update_fields=["public_token"])
+    journal.record(
+        actor=actor,
+        action="demands.attachment.published" if public else "demands.attachment.unpublished",
+        target=demand,
+        data={"ticket": demand.ticket, "attachment": attachment.pk},
+    )
+    return attachment
+
+
 # ---------------------------------------------------------------- deadline sweep
 
 
@@ -764,7 +920,9 @@ def deadline_sweep(*, now=None) -> dict:
     soon = now + timedelta(hours=REMIND_HOURS)
     stats = {"reminded": 0, "escalated": 0}
     with transaction.atomic():
-        open_qs = Demand.objects.filter(status__in=OPEN_STATUSES)
+        # No ORDER BY: Demand's default (-created_at) would lead SQLite to walk the created_at index over
+        # every demand instead of the (status, due) indexes.
+        open_qs = Demand.objects.filter(status__in=OPEN_STATUSES).order_by()
         remind_accept = list(
             open_qs.filter(
                 status=Demand.Status.PENDING, accept_reminded=False, accept_due__gt=now, accept_due__lte=soon
@@ -803,6 +961,18 @@ def deadline_sweep(*, now=None) -> dict:
             unit_levels[pk] = (level, parent_id)
             unit_names[pk] = name
         phones = _staff_phones()
+        # Translated once per run, not per demand: gettext walks every catalog and a worst-case sweep
+        # writes thousands of events (it was a third of the sweep's time).
+        labels = {"accept": _("受理"), "resolve": _("答复")}
+        system = _("系统")
+        remind_text = _("%(what)s期限%(date)s，即将到期")
+        escalate_text = _("%(what)s超期，已升级至%(unit)s领导督办")
+        date_text = _("%(m)d月%(d)d日")
+
+        def short_date(value) -> str:
+            local = timezone.localtime(value)
+            return date_text % {"m": local.month, "d": local.day}
+
         events: list[DemandEvent] = []
         messages: list[Message] = []
         escalate_to: dict[int, list[int]] = {}
@@ -812,14 +982,13 @@ def deadline_sweep(*, now=None) -> dict:
         ):
             for pk in pks:
                 row = rows[pk]
-                label = _("受理") if kind == "accept" else _("答复")
-                text = _("%(what)s期限%(date)s，即将到期") % {"what": label, "date": fmt_date(row[due_field])}
+                text = remind_text % {"what": labels[kind], "date": short_date(row[due_field])}
                 events.append(
                     DemandEvent(
                         demand_id=pk,
                         kind=DemandEvent.Kind.REMINDED,
                         at=now,
-                        actor_office=_("系统"),
+                        actor_office=system,
                         text=text,
                         public=False,
                     )
@@ -836,9 +1005,8 @@ def deadline_sweep(*, now=None) -> dict:
                 target = _next_up(unit_levels, row["escalated_to_id"] or row["owner_unit_id"])
                 row["escalated_to_id"] = target
                 escalate_to.setdefault(target, []).append(pk)
-                label = _("受理") if kind == "accept" else _("答复")
-                text = _("%(what)s超期，已升级至%(unit)s领导督办") % {
-                    "what": label,
+                text = escalate_text % {
+                    "what": labels[kind],
                     "unit": unit_names.get(target, ""),
                 }
                 events.append(
@@ -846,7 +1014,7 @@ def deadline_sweep(*, now=None) -> dict:
                         demand_id=pk,
                         kind=DemandEvent.Kind.ESCALATED,
                         at=now,
-                        actor_office=_("系统"),
+                        actor_office=system,
                         text=text,
                         public=True,
                     )
@@ -861,6 +1029,7 @@ def deadline_sweep(*, now=None) -> dict:
                         )
                     )
         DemandEvent.objects.bulk_create(events, batch_size=1000)
+        demand_stats.stats_add_breaches(set(breach_accept) | set(breach_resolve))
         for flag, pks in (
             ("accept_reminded", remind_accept),
             ("resolve_reminded", remind_resolve),
@@ -923,18 +1092,37 @@ def _owner_phones(phones: dict, row: dict) -> list[str]:
 
 
 @transaction.atomic
-def open311_client_issue(*, actor, name: str) -> tuple[Open311Client, str]:
+def open311_client_issue(*, actor, name: str, county: AdminUnit | None = None) -> tuple[Open311Client, str]:
     """A new API key for one client application; the key is shown once and only its hash is kept."""
     if actor is not None and not actor.has_perm("demands.add_open311client"):
         raise PermissionDenied
+    if county is not None:
+        _require_config(actor, county)
     key = secrets.token_urlsafe(32)
-    client = Open311Client(name=name.strip(), key_hash=Open311Client.hash_key(key), prefix=key[:8])
+    client = Open311Client(
+        name=name.strip(), county=county, key_hash=Open311Client.hash_key(key), prefix=key[:8]
+    )
     client.full_clean()
     client.save()
     journal.record(
         actor=actor, action="demands.open311client.issued", target=client, data={"name": client.name}
     )
     return client, key
+
+
+@transaction.atomic
+def open311_client_revoke(*, actor, client: Open311Client) -> Open311Client:
+    """A revoked key stops working at once; the application's past requests stay attributed to it."""
+    if actor is not None and not actor.has_perm("demands.change_open311client"):
+        raise PermissionDenied
+    if client.county_id:
+        _require_config(actor, client.county)
+    client.active = False
+    client.save(update_fields=["active"])
+    journal.record(
+        actor=actor, action="demands.open311client.revoked", target=client, data={"name": client.name}
+    )
+    return client
 
 
 def open311_client_authenticate(*, key: str) -> Open311Client | None:

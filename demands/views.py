@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,14 +16,19 @@ from demands import text as demand_text
 from demands.forms import (
     AnswerForm,
     AttachmentForm,
+    CalendarDayForm,
+    CategoryForm,
     DemandFilterForm,
     IntakeForm,
+    JurisdictionForm,
     MergeForm,
+    Open311ClientForm,
     ReasonForm,
+    RuleForm,
     TransferForm,
     VerdictForm,
 )
-from demands.models import Demand
+from demands.models import Category, Demand
 from registry import selectors as registry_selectors
 from territory.models import AdminUnit, Department
 from territory.selectors import unit_list
@@ -294,6 +301,19 @@ def attachment_upload(request, pk: int):
 
 
 @login_required
+@require_POST
+def attachment_public(request, pk: int, attachment_pk: int):
+    attachment = selectors.attachment_get(user=request.user, demand_pk=pk, pk=attachment_pk)
+
+    def run(demand):
+        public = request.POST.get("public") == "1"
+        services.attachment_set_public(actor=request.user, attachment=attachment, public=public)
+        messages.success(request, _("照片已公开（已去除位置等信息）") if public else _("已取消公开"))
+
+    return _act(request, pk, run)
+
+
+@login_required
 def attachment_download(request, pk: int, attachment_pk: int):
     attachment = selectors.attachment_get(user=request.user, demand_pk=pk, pk=attachment_pk)
     journal.record(
@@ -340,3 +360,190 @@ def _charts(data) -> list[dict]:
 
 
 __all__ = ["Demand"]
+
+
+# ---------------------------------------------------------------- county configuration (administrators)
+
+
+def _config_context(request, county, **extra):
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    data = selectors.config_overview(county=county, year=year)
+    departments = Department.objects.filter(unit__path__startswith=county.path).select_related("unit")
+    departments = departments.order_by("unit__level", "unit__code", "code")
+    data.update(
+        {
+            "category_form": CategoryForm(county=county),
+            "rule_form": RuleForm(categories=data["categories"], departments=departments),
+            "day_form": CalendarDayForm(),
+            "client_form": Open311ClientForm(),
+            "jurisdiction_form": JurisdictionForm(
+                initial={"open311_jurisdiction_id": data["configured_jurisdiction_id"]}
+            ),
+            "years": [year - 1, year, year + 1],
+        }
+    )
+    data.update(extra)
+    return data
+
+
+def _config_render(request, county, status=200, **extra):
+    return render(request, "demands/config.html", _config_context(request, county, **extra), status=status)
+
+
+def _config_call(request, form_name, form, fn):
+    """Run a configuration service; its ValidationError lands on the form, shown in place."""
+    county = selectors.config_county(request.user)
+    if form.is_valid():
+        try:
+            fn(county, form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("没有权限"))
+        else:
+            year = request.GET.get("year", "")
+            return redirect(reverse("demands:config") + (f"?year={year}" if year.isdigit() else ""))
+    return _config_render(request, county, status=400, **{form_name: form})
+
+
+@login_required
+def config(request):
+    county = selectors.config_county(request.user)
+    return _config_render(request, county)
+
+
+@login_required
+@require_POST
+def config_category_create(request):
+    county = selectors.config_county(request.user)
+    form = CategoryForm(request.POST, county=county)
+
+    def run(county, data):
+        data = {k: v for k, v in data.items() if k != "active"}
+        category = services.category_create(actor=request.user, county=county, **data)
+        messages.success(request, _("已新建类别“%(name)s”，请再为它添加权责规则") % {"name": category.name})
+
+    return _config_call(request, "category_form", form, run)
+
+
+@login_required
+def config_category_edit(request, category_pk: int):
+    category = selectors.config_category_get(user=request.user, pk=category_pk)
+    form = CategoryForm(
+        request.POST or None, instance=Category.objects.get(pk=category.pk), county=category.county
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {k: form.cleaned_data[k] for k in services.CATEGORY_FIELDS}
+        try:
+            services.category_update(actor=request.user, category=category, **changes)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("demands:config")
+    return render(request, "demands/config_category.html", {"form": form, "category": category})
+
+
+@login_required
+@require_POST
+def config_rule_create(request):
+    county = selectors.config_county(request.user)
+    categories = list(Category.objects.filter(county=county))
+    departments = Department.objects.filter(unit__path__startswith=county.path).select_related("unit")
+    form = RuleForm(request.POST, categories=categories, departments=departments)
+
+    def run(county, data):
+        services.rule_create(
+            actor=request.user,
+            category=next(c for c in categories if c.pk == data["category"]),
+            level=data["level"],
+            department=departments.get(pk=data["department"]) if data["department"] else None,
+            priority=data["priority"],
+            concerns_county_project=data["concerns_county_project"],
+            amount_above=data["amount_above"],
+        )
+        messages.success(request, _("已添加权责规则"))
+
+    return _config_call(request, "rule_form", form, run)
+
+
+@login_required
+@require_POST
+def config_rule_delete(request, rule_pk: int):
+    rule = selectors.config_rule_get(user=request.user, pk=rule_pk)
+    try:
+        services.rule_delete(actor=request.user, rule=rule)
+        messages.success(request, _("已删除权责规则"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("demands:config")
+
+
+@login_required
+@require_POST
+def config_day_set(request):
+    form = CalendarDayForm(request.POST)
+
+    def run(county, data):
+        services.calendar_day_set(actor=request.user, county=county, **data)
+        messages.success(request, _("已保存%(date)s") % {"date": data["date"].isoformat()})
+
+    return _config_call(request, "day_form", form, run)
+
+
+@login_required
+@require_POST
+def config_day_delete(request, day_pk: int):
+    day = selectors.config_day_get(user=request.user, pk=day_pk)
+    services.calendar_day_delete(actor=request.user, day=day)
+    messages.success(request, _("已删除%(date)s的设置") % {"date": day.date.isoformat()})
+    return redirect(f"{reverse('demands:config')}?year={day.date.year}")
+
+
+@login_required
+@require_POST
+def config_calendar_official(request):
+    county = selectors.config_county(request.user)
+    services.calendar_load_official(actor=request.user, county=county)
+    messages.success(request, _("已载入国务院公布的2026年放假和调休安排"))
+    return redirect(f"{reverse('demands:config')}?year=2026")
+
+
+@login_required
+@require_POST
+def config_jurisdiction(request):
+    form = JurisdictionForm(request.POST)
+
+    def run(county, data):
+        services.demand_setting_update(actor=request.user, county=county, **data)
+        messages.success(request, _("已保存"))
+
+    return _config_call(request, "jurisdiction_form", form, run)
+
+
+@login_required
+@require_POST
+def config_client_issue(request):
+    county = selectors.config_county(request.user)
+    form = Open311ClientForm(request.POST)
+    if not form.is_valid():
+        return _config_render(request, county, status=400, client_form=form)
+    client, key = services.open311_client_issue(
+        actor=request.user, name=form.cleaned_data["name"], county=county
+    )
+    # The key is in this one response only; the database keeps its hash.
+    response = render(request, "demands/config_key.html", {"client": client, "key": key})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def config_client_revoke(request, client_pk: int):
+    client = selectors.config_client_get(user=request.user, pk=client_pk)
+    services.open311_client_revoke(actor=request.user, client=client)
+    messages.success(request, _("已吊销“%(name)s”的密钥，它立即失效") % {"name": client.name})
+    return redirect("demands:config")

@@ -9,6 +9,9 @@ $BIN/python manage.py demo_logins
 # Background work (imports, report fills, township plans) runs in django-tasks' database worker.
 $BIN/python manage.py db_worker >var/worker.log 2>&1 &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+# Periodic jobs (deadline sweep, scheduled publishing, disclosure expiry, journal checkpoint): core/periodic.py.
+$BIN/python manage.py run_periodic >var/periodic.log 2>&1 &
+periodic=$!
+trap 'kill $worker $periodic 2>/dev/null || true' EXIT INT TERM
 echo "Doorstep is at http://127.0.0.1:8000/work/  (log in with a demo login above; Ctrl-C stops it)"
 $BIN/python manage.py runserver 127.0.0.1:8000 --noreload

@@ -1,5 +1,7 @@
 """Out-of-scope demands for the URL walker (core/tests/test_scoping.py) and the public routes on purpose."""
 
+from datetime import date
+
 from demands.tests.factories import make_categories, make_demand
 
 PUBLIC_ROUTES = {
@@ -11,6 +13,7 @@ PUBLIC_ROUTES = {
     "open311:requests": "Open311 requests: POST needs an api_key; GET carries no personal data",
     "open311:request_detail": "Open311 request by id: no personal data unless asked by the submitting client",
     "open311:token_detail": "Open311 token → request id, as the specification requires",
+    "open311:media": "a photo a handler made public (EXIF stripped); the token is unguessable",
 }
 
 
@@ -33,6 +36,19 @@ def routes(tree) -> dict:
         )
     }
     routes["demands:attachment_download"] = attachment_kwargs
+    routes["demands:attachment_public"] = attachment_kwargs
+    # County configuration: the walker's user is not an administrator of this county (404 for everything).
+    from demands.models import AuthorityRule
+    from demands.services import calendar_day_set, open311_client_issue
+
+    routes["demands:config_category_edit"] = {"category_pk": setup["road"].pk}
+    routes["demands:config_rule_delete"] = {
+        "rule_pk": AuthorityRule.objects.filter(category=setup["road"]).first().pk
+    }
+    day = calendar_day_set(actor=None, county=tree.county, date=date(2027, 1, 1), kind="holiday")
+    routes["demands:config_day_delete"] = {"day_pk": day.pk}
+    client, _key = open311_client_issue(actor=None, name="scoping", county=tree.county)
+    routes["demands:config_client_revoke"] = {"client_pk": client.pk}
     routes.update(
         {
             "/api/v1/demands/demands/{demand_id}": {"demand_id": demand.pk},

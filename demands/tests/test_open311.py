@@ -231,3 +231,87 @@ def test_apikey_command_prints_a_working_key(db, capsys):
     call_command("open311_apikey", "测试应用")
     key = capsys.readouterr().out.strip()
     assert services.open311_client_authenticate(key=key).name == "测试应用"
+
+
+# ---------------------------------------------------------------- jurisdiction_id and media_url
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_jurisdiction_id_must_be_the_countys_and_a_wrong_one_is_a_spec_404(client, setup, tree, fmt):
+    ok = client.get(f"{BASE}/services.{fmt}", {"jurisdiction_id": tree.county.code})
+    assert ok.status_code == 200
+    wrong = client.get(f"{BASE}/services.{fmt}", {"jurisdiction_id": "not-our-county"})
+    assert wrong.status_code == 404
+    if fmt == "json":
+        assert wrong.json() == [{"code": 404, "description": "jurisdiction_id not-our-county not found"}]
+    else:
+        assert _xml(wrong).find("error/code").text == "404"
+
+
+def test_a_configured_jurisdiction_id_replaces_the_area_code(client, setup, tree, key):
+    from demands.models import DemandSetting
+
+    DemandSetting.objects.create(county=tree.county, open311_jurisdiction_id="cn.test-county")
+    make_demand(tree, setup)
+    assert client.get(f"{BASE}/requests.json", {"jurisdiction_id": "cn.test-county"}).json()
+    assert client.get(f"{BASE}/requests.json", {"jurisdiction_id": tree.county.code}).status_code == 404
+    posted = client.post(
+        f"{BASE}/requests.json",
+        {"api_key": key, "jurisdiction_id": "elsewhere", "service_code": "road", "description": "路灯坏了"},
+    )
+    assert posted.status_code == 404
+
+
+def _photo_with_gps() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = Image.new("RGB", (40, 30), "red")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (30.0, 15.0, 0.0), 3: "E", 4: (114.0, 20.0, 0.0)}  # GPS position
+    out = BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_a_photo_the_handler_makes_public_is_the_media_url_without_exif(
+    client, setup, tree, village_official, settings, tmp_path
+):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.PRIVATE_ROOT = tmp_path
+    demand = make_demand(tree, setup)
+    upload = SimpleUploadedFile("路灯.jpg", _photo_with_gps(), content_type="image/jpeg")
+    photo = services.attachment_add(actor=village_official, demand=demand, upload=upload)
+    assert client.get(f"{BASE}/requests/{demand.ticket}.json").json()[0]["media_url"] == ""
+    services.attachment_set_public(actor=village_official, attachment=photo, public=True)
+    media_url = client.get(f"{BASE}/requests/{demand.ticket}.json").json()[0]["media_url"]
+    assert media_url.startswith("http://testserver/open311/v2/media/")
+    xml_url = _xml(client.get(f"{BASE}/requests/{demand.ticket}.xml")).find("request/media_url").text
+    assert xml_url == media_url
+    served = client.get(media_url.removeprefix("http://testserver"))
+    assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
+    image = Image.open(BytesIO(b"".join(served.streaming_content)))
+    assert image.size == (40, 30) and not image.getexif()
+    assert Image.open(BytesIO(_photo_with_gps())).getexif()  # the original did carry them
+    services.attachment_set_public(actor=village_official, attachment=photo, public=False)
+    assert client.get(media_url.removeprefix("http://testserver")).status_code == 404
+
+
+def test_a_document_cannot_be_made_public(setup, tree, village_official, settings, tmp_path):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.PRIVATE_ROOT = tmp_path
+    demand = make_demand(tree, setup)
+    pdf = SimpleUploadedFile(
+        "证明.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", content_type="application/pdf"
+    )
+    document = services.attachment_add(actor=village_official, demand=demand, upload=pdf)
+    with pytest.raises(ValidationError):
+        services.attachment_set_public(actor=village_official, attachment=document, public=True)
