@@ -3,7 +3,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -161,8 +161,11 @@ class PlanIn(Schema):
     added_household_ids: list[int] = []
     shift_start: str = "08:30"
     shift_hours: float = 8
-    lunch_start: str = "12:00"
-    lunch_minutes: int = 60
+    lunch_start: str = Field("11:30", description="午休最早开始 HH:MM")
+    lunch_end: str = Field("13:30", description="午休最晚结束 HH:MM")
+    lunch_minutes: int = Field(60, ge=0, le=180)
+    balance: bool = Field(True, description="几位干部的户数尽量均匀（每人最多 ⌈候选户数/人数⌉+1 户）")
+    max_stops: int | None = Field(None, ge=1, le=100, description="每位干部最多走访户数")
     seconds: float = 2.0
 
 
@@ -301,7 +304,10 @@ def create_plan(request, payload: PlanIn):
                 "shift_start": payload.shift_start,
                 "shift_hours": payload.shift_hours,
                 "lunch_start": payload.lunch_start,
+                "lunch_end": payload.lunch_end,
                 "lunch_minutes": payload.lunch_minutes,
+                "balance": payload.balance,
+                "max_stops": payload.max_stops,
                 "seconds": min(max(payload.seconds, 0.2), 30),
             },
             added=payload.added_household_ids,

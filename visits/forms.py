@@ -1,3 +1,5 @@
+from datetime import time
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -34,9 +36,21 @@ class PlanForm(forms.Form):
     )
     shift_hours = forms.FloatField(label=_("工作时长（小时）"), initial=8, min_value=1, max_value=12)
     lunch_start = forms.TimeField(
-        label=_("午休开始"), initial="12:00", widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+        label=_("午休最早开始"),
+        initial="11:30",
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+    )
+    lunch_end = forms.TimeField(
+        label=_("午休最晚结束（不填则按开始时间固定午休）"),
+        required=False,
+        initial="13:30",
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
     )
     lunch_minutes = forms.IntegerField(label=_("午休（分钟）"), initial=60, min_value=0, max_value=180)
+    balance = forms.BooleanField(label=_("几位干部的户数尽量均匀"), required=False, initial=True)
+    max_stops = forms.IntegerField(
+        label=_("每位干部最多走访户数（可不填）"), required=False, min_value=1, max_value=100
+    )
     in_person_minutes = forms.IntegerField(
         label=_("入户每户（分钟）"), initial=20, min_value=1, max_value=180
     )
@@ -60,6 +74,18 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["township"].choices = [(t.pk, t.name) for t in townships]
         self.fields["cadres"].choices = [(c.pk, str(c)) for c in cadres]
+
+    def clean(self):
+        data = super().clean()
+        start, end, minutes = data.get("lunch_start"), data.get("lunch_end"), data.get("lunch_minutes")
+        if start and end is None and minutes is not None:
+            finish = start.hour * 60 + start.minute + minutes
+            data["lunch_end"] = time(min(finish // 60, 23), finish % 60 if finish < 24 * 60 else 59)
+        elif start and end and minutes:
+            length = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+            if length < minutes:
+                self.add_error("lunch_end", _("午休时段比午休时长还短"))
+        return data
 
 
 class TripForm(forms.Form):

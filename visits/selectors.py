@@ -459,6 +459,21 @@ def route_stops(*, plan: Plan) -> list[PlanRoute]:
     return list(plan.routes.select_related("cadre").prefetch_related(_stops_prefetch()))
 
 
+def plan_loads(routes: list[PlanRoute]) -> list[dict]:
+    """Each cadre's share of the day: stops, km, hours out, with a bar scaled to the busiest."""
+    loads = []
+    for r in routes:
+        stops = len(r.stops.all())
+        minutes = (r.end_time.hour * 60 + r.end_time.minute) - (r.start_time.hour * 60 + r.start_time.minute)
+        loads.append(
+            {"route": r, "stops": stops, "km": r.distance_km, "hours": round(max(minutes, 0) / 60, 1)}
+        )
+    busiest = max((x["stops"] for x in loads), default=0) or 1
+    for x in loads:
+        x["percent"] = round(100 * x["stops"] / busiest)
+    return loads
+
+
 def _stops_prefetch():
     from django.db.models import Prefetch
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -378,8 +379,10 @@ SERVICE_MINUTES = {Mode.IN_PERSON: 20, Mode.PHONE: 5, Mode.WECHAT_VIDEO: 10, Mod
 DEFAULT_PLAN_PARAMS = {
     "shift_start": "08:30",
     "shift_hours": 8.0,
-    "lunch_start": "12:00",
+    "lunch_start": "11:30",
+    "lunch_end": "13:30",
     "lunch_minutes": 60,
+    "balance": True,
     "service_minutes": {str(k): v for k, v in SERVICE_MINUTES.items()},
     "seconds": 2.0,
 }
@@ -388,6 +391,21 @@ DEFAULT_PLAN_PARAMS = {
 def _minutes(text: str) -> int:
     hours, minutes = str(text).split(":")[:2]
     return int(hours) * 60 + int(minutes)
+
+
+def _check_times(params: dict) -> None:
+    """Shift and lunch times must read as HH:MM, and the lunch window must hold the break."""
+    try:
+        for key in ("shift_start", "lunch_start", "lunch_end"):
+            minute = _minutes(params[key])
+            if not 0 <= minute < 24 * 60:
+                raise ValueError(key)
+    except (KeyError, ValueError):
+        raise ValidationError({"lunch_start": _("时间应写成 时:分，例如 11:30")}) from None
+    if _minutes(params["lunch_end"]) - _minutes(params["lunch_start"]) < int(
+        params.get("lunch_minutes") or 0
+    ):
+        raise ValidationError({"lunch_end": _("午休时段比午休时长还短")})
 
 
 def _prize(due) -> int:
@@ -481,8 +499,12 @@ def _problem(
         candidates=candidates,
         shift_start=shift_start,
         shift_minutes=shift_minutes,
-        lunch_start=_minutes(params.get("lunch_start", "12:00")),
+        lunch_start=_minutes(params.get("lunch_start", "11:30")),
+        # Plans made before the lunch window existed have no lunch_end: their break stays fixed.
+        lunch_end=_minutes(params["lunch_end"]) if params.get("lunch_end") else None,
         lunch_minutes=int(params.get("lunch_minutes", 60)),
+        balance=bool(params.get("balance", True)),
+        max_stops=int(params["max_stops"]) if params.get("max_stops") else None,
         speed_kmh=float(params.get("speed_kmh") or (settings_obj.speed_kmh if settings_obj else 35)),
         road_factor=float(params.get("road_factor") or (settings_obj.road_factor if settings_obj else 1.35)),
         matrix_km=matrix,
@@ -571,6 +593,7 @@ def plan_create(
     if township.level != AdminUnit.Level.TOWNSHIP or township.latitude is None:
         raise ValidationError({"township": _("请选择有坐标的乡镇")})
     merged = {**DEFAULT_PLAN_PARAMS, **(params or {})}
+    _check_times(merged)
     merged["cadres"] = [c.pk for c in cadres]
     merged["added"] = [int(x) for x in (added or [])]
     # Candidates are limited to what the planner can see inside the township.
@@ -621,7 +644,9 @@ def plan_compute(*, plan: Plan) -> Plan:
             cadre_ids = plan.params["cadres"]
             problem = _problem(plan=plan, candidates=candidates, vehicles=cadre_ids)
             seconds = float(plan.params.get("seconds", 2.0))
-            solution = solve(problem, seconds=seconds)
+            workers = getattr(settings, "DOORSTEP_PLANNER_WORKERS", 1) if len(cadre_ids) > 1 else 1
+            solution = solve(problem, seconds=seconds, workers=workers)
+            plan.params = {**plan.params, "stop_limit": problem.stop_limit()}
             plan.routes.all().delete()
             for planned, cadre_id in zip(solution.routes, cadre_ids, strict=True):
                 _store_route(plan, None, planned, problem, cadre_id)
@@ -635,7 +660,7 @@ def plan_compute(*, plan: Plan) -> Plan:
             plan.status = Plan.Status.DONE
             plan.progress = 100
             plan.message = _("必访户无法全部排入，已按价值取舍") if solution.relaxed_required else ""
-            plan.save(update_fields=["candidates", "unplanned", "status", "progress", "message"])
+            plan.save(update_fields=["params", "candidates", "unplanned", "status", "progress", "message"])
     except Exception as exc:
         Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.FAILED, message=str(exc)[:200])
         raise

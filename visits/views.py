@@ -250,7 +250,10 @@ def plan_new(request):
             "shift_start": data["shift_start"].strftime("%H:%M"),
             "shift_hours": data["shift_hours"],
             "lunch_start": data["lunch_start"].strftime("%H:%M"),
+            "lunch_end": data["lunch_end"].strftime("%H:%M"),
             "lunch_minutes": data["lunch_minutes"],
+            "balance": data["balance"],
+            "max_stops": data["max_stops"],
             "service_minutes": {
                 Mode.IN_PERSON: data["in_person_minutes"],
                 Mode.PHONE: data["phone_minutes"],
@@ -360,7 +363,7 @@ def plan_detail(request, pk: int):
         response = HttpResponse()
         response["HX-Refresh"] = "true"
         return response
-    return render(request, template, {"plan": plan, "routes": routes})
+    return render(request, template, {"plan": plan, "routes": routes, "loads": selectors.plan_loads(routes)})
 
 
 def _plan_geometry(plan: Plan, routes) -> dict:
