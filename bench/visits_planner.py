@@ -292,7 +292,7 @@ def median_row(label, solver, limit, runs, problem, reference):
     return (
         f"| {label} | {solver}, median of {len(runs)} seeds | {limit:g} | {statistics.median(walls):.2f} "
         f"(max {max(walls):.2f}) | {statistics.median(e['visited'] for e in evals):g}/{len(problem.candidates)} | "
-        f"{km:.1f} | {statistics.median(e['lost_prize'] for e in evals):g} | {obj:g} | "
+        f"{km:.1f} | {statistics.median(e['lost_prize'] for e in evals):.0f} | {obj:.0f} | "
         f"{'yes' if all(e['feasible'] for e in evals) else 'NO'} | "
         f"{statistics.median(gaps_km):+.2f}% km ({min(gaps_km):+.1f}…{max(gaps_km):+.1f}), "
         f"{statistics.median(gaps_obj):+.2f}% obj ({min(gaps_obj):+.1f}…{max(gaps_obj):+.1f}) |"

@@ -107,3 +107,41 @@ class PlannerSettingsForm(forms.Form):
     def __init__(self, *args, townships=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["township"].choices = [(t.pk, t.name) for t in townships]
+
+
+class PolicyForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=50)
+    tag = forms.TypedChoiceField(label=_("标签"), coerce=int, required=False, empty_value=None)
+    occupancy = forms.ChoiceField(label=_("居住情况"), required=False)
+    interval_days = forms.IntegerField(label=_("间隔天数"), min_value=1, max_value=366)
+    required_mode = forms.ChoiceField(label=_("要求方式"))
+    weight = forms.IntegerField(label=_("优先权重（1–10）"), min_value=1, max_value=10, initial=5)
+    active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+    def __init__(self, *args, tags=(), **kwargs):
+        from registry.models import Household
+        from visits.models import VisitPolicy
+
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].choices = [("", _("（不按标签）"))] + [(t.pk, t.name) for t in tags]
+        self.fields["occupancy"].choices = [("", _("（不限）"))] + list(Household.Occupancy.choices)
+        self.fields["required_mode"].choices = VisitPolicy._meta.get_field("required_mode").choices
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("tag") and not data.get("occupancy"):
+            raise forms.ValidationError(_("请选一个标签，或选居住情况"))
+        return data
+
+
+class TravelRuleForm(forms.Form):
+    fuel_price = forms.DecimalField(label=_("油价（元/升）"), min_value=0, max_digits=6, decimal_places=2)
+    consumption_l_per_100km = forms.DecimalField(
+        label=_("油耗（升/百公里）"), min_value=0, max_digits=5, decimal_places=2
+    )
+    subsidy_per_month = forms.DecimalField(
+        label=_("每月交通补贴（元）"), min_value=0, max_digits=8, decimal_places=2
+    )
+    subsidy_per_km = forms.DecimalField(
+        label=_("每公里补贴（元）"), min_value=0, max_digits=6, decimal_places=2, initial=0
+    )
