@@ -4,12 +4,18 @@
     .venv/bin/python bench/visits_planner.py --reference-seconds 60
 
 Instances (generated, seeded):
-  (a) one cadre, 40 candidate households in 6 villages, 8-hour shift with a lunch hour;
-  (b) a township: 8 cadres, 400 candidates, 20% with a 2-hour availability window.
+  (a) one cadre, 40 candidate households in 6 villages, 8-hour shift, a 60-minute lunch break
+      taken between 11:30 and 13:30;
+  (b) a township: 8 cadres, 400 candidates, 20% with a 2-hour availability window, same shift.
 
 Every solver gets the very same matrices (metres, minutes, from visits.planner), windows and shift
-in working time; every answer is then re-checked by one evaluator here (windows, shift, mandatory
-stops) and scored the same way: objective = metres driven + prizes of households left out.
+in working time; every answer is then re-checked by one evaluator here (the planner's own clock
+timetable: windows, shift, lunch window; mandatory stops; no household twice) and scored the
+same way: objective = metres driven + prizes of households left out.
+
+The reference is PyVRP on the full model (all candidates, PyVRP's default parameters) for
+--reference-seconds; the planner's runs (pruned candidates, short late-acceptance history,
+per-route polish) are compared with it, several seeds, medians, load average alongside.
 """
 
 import argparse
@@ -25,7 +31,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
-from visits.planner import Candidate, Problem, _Clock, _matrices, solve  # noqa: E402
+from visits.planner import (  # noqa: E402
+    Candidate,
+    Problem,
+    _client_routes,
+    _Clock,
+    _data,
+    _matrices,
+    _timetable,
+    solve,
+)
 
 OFFICE = (33.95, 114.55)
 
@@ -58,7 +73,15 @@ def instance(kind: str, seed: int = 7) -> Problem:
                 window=window,
             )
         )
-    return Problem(depot=OFFICE, vehicles=list(range(cadres)), candidates=candidates, shift_minutes=8 * 60)
+    return Problem(
+        depot=OFFICE,
+        vehicles=list(range(cadres)),
+        candidates=candidates,
+        shift_minutes=8 * 60,
+        lunch_start=11 * 60 + 30,
+        lunch_end=13 * 60 + 30,
+        lunch_minutes=60,
+    )
 
 
 # ---- one evaluator for every solver (working time, same matrices) ----
@@ -82,25 +105,22 @@ def working_instance(problem: Problem):
 
 def evaluate(problem: Problem, routes: list[list[int]]) -> dict:
     """routes: client indices (0-based) per vehicle. Returns distance, prizes lost, feasibility."""
-    distance, duration, windows, start, end = working_instance(problem)
+    distance, duration = _matrices(problem)
+    lunch = problem.lunch_window()
     metres, feasible, seen = 0, True, set()
     for route in routes:
-        t, prev = start, 0
+        if not route:
+            continue
+        if _timetable(problem, list(route), duration, lunch) is None:
+            feasible = False
+        prev = 0
         for idx in route:
-            loc = idx + 1
-            metres += int(distance[prev, loc])
-            t = max(t + int(duration[prev, loc]), windows[idx][0])
-            if t > windows[idx][1]:
-                feasible = False
-            t += problem.candidates[idx].service_minutes
-            prev = loc
+            metres += int(distance[prev, idx + 1])
+            prev = idx + 1
             if idx in seen:
                 feasible = False
             seen.add(idx)
         metres += int(distance[prev, 0])
-        t += int(duration[prev, 0])
-        if t > end:
-            feasible = False
     missing_required = [i for i, c in enumerate(problem.candidates) if c.required and i not in seen]
     lost = sum(c.prize for i, c in enumerate(problem.candidates) if i not in seen)
     return {
@@ -115,9 +135,34 @@ def evaluate(problem: Problem, routes: list[list[int]]) -> dict:
 # ---- solvers ----
 
 
-def run_pyvrp(problem: Problem, seconds: float, seed: int = 1):
+class CpuRuntime:
+    """PyVRP stopping rule on the process's CPU time: what the solver got, whatever the load."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.started = time.process_time()
+
+    def __call__(self, best_cost) -> bool:
+        return time.process_time() - self.started > self.seconds
+
+
+def run_reference(problem: Problem, seconds: float, seed: int = 1):
+    """Plain PyVRP on the full model: every candidate, default parameters."""
+    from pyvrp import solve as pyvrp_solve
+
+    import visits.planner
+
+    clock = _Clock(problem)
+    distance, duration = _matrices(problem)
     t0 = time.perf_counter()
-    solution = solve(problem, seconds=seconds, seed=seed)
+    stop = visits.planner.RUNTIME(seconds)
+    result = pyvrp_solve(_data(problem, clock, False, distance, duration), stop=stop, seed=seed)
+    return _client_routes(result.best), time.perf_counter() - t0
+
+
+def run_pyvrp(problem: Problem, seconds: float, seed: int = 1, workers: int = 1):
+    t0 = time.perf_counter()
+    solution = solve(problem, seconds=seconds, seed=seed, workers=workers)
     elapsed = time.perf_counter() - t0
     index = {c.key: i for i, c in enumerate(problem.candidates)}
     return [[index[s.candidate.key] for s in r.stops] for r in solution.routes], elapsed
@@ -232,11 +277,45 @@ def row(label, solver, limit, routes, elapsed, problem, reference=None):
     )
 
 
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def median_row(label, solver, limit, runs, problem, reference):
+    """One line for several seeds: medians, the spread, every run's feasibility."""
+    evals = [evaluate(problem, routes) for routes, _ in runs]
+    walls = [elapsed for _, elapsed in runs]
+    km = statistics.median(e["km"] for e in evals)
+    obj = statistics.median(e["objective"] for e in evals)
+    gaps_km = [100 * (e["km"] - reference["km"]) / reference["km"] for e in evals]
+    gaps_obj = [100 * (e["objective"] - reference["objective"]) / reference["objective"] for e in evals]
+    return (
+        f"| {label} | {solver}, median of {len(runs)} seeds | {limit:g} | {statistics.median(walls):.2f} "
+        f"(max {max(walls):.2f}) | {statistics.median(e['visited'] for e in evals):g}/{len(problem.candidates)} | "
+        f"{km:.1f} | {statistics.median(e['lost_prize'] for e in evals):.0f} | {obj:.0f} | "
+        f"{'yes' if all(e['feasible'] for e in evals) else 'NO'} | "
+        f"{statistics.median(gaps_km):+.2f}% km ({min(gaps_km):+.1f}…{max(gaps_km):+.1f}), "
+        f"{statistics.median(gaps_obj):+.2f}% obj ({min(gaps_obj):+.1f}…{max(gaps_obj):+.1f}) |"
+    )
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reference-seconds", type=float, default=120)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of instance (a) for the median time")
+    parser.add_argument("--seeds", type=int, default=5, help="planner runs per instance (medians)")
+    parser.add_argument("--limit-b", type=float, default=8.0, help="planner time limit for (b)")
+    parser.add_argument("--only", choices=["a", "b"], default=None)
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="limits in CPU seconds of the solving process, not wall seconds (for a shared machine)",
+    )
     args = parser.parse_args()
+    if args.cpu_time:
+        import visits.planner
+
+        visits.planner.RUNTIME = CpuRuntime
+        print("Limits are CPU seconds of the solving process (--cpu-time); wall s shows the elapsed time.")
     print(f"Machine: {machine()}")
     print()
     print(
@@ -252,24 +331,18 @@ def main():
         import vroom  # noqa: F401
     except ImportError:
         have_vroom = False
-    for kind, limit in (("a", 1.0), ("b", 8.0)):
+    for kind, limit in (("a", 1.0), ("b", args.limit_b)):
+        if args.only and kind != args.only:
+            continue
         problem = instance(kind)
         label = "(a) 1 cadre, 40 cand." if kind == "a" else "(b) 8 cadres, 400 cand., 20% windows"
-        reference_routes, ref_elapsed = run_pyvrp(problem, args.reference_seconds, seed=1)
+        before = load()
+        reference_routes, ref_elapsed = run_reference(problem, args.reference_seconds, seed=1)
         reference = evaluate(problem, reference_routes)
-        times = []
-        for seed in range(1, (args.repeat if kind == "a" else 1) + 1):
-            routes, elapsed = run_pyvrp(problem, limit, seed=seed)
-            times.append(elapsed)
-        print(row(label, "PyVRP 0.14.1", limit, routes, statistics.median(times), problem, reference))
-        if kind == "a" and len(times) > 1:
-            print(
-                f"| | PyVRP wall time over {len(times)} runs | | median {statistics.median(times):.2f}, max {max(times):.2f} | | | | | | |"
-            )
         print(
             row(
                 label,
-                "PyVRP (reference)",
+                f"PyVRP reference, full model ({before})",
                 args.reference_seconds,
                 reference_routes,
                 ref_elapsed,
@@ -277,17 +350,29 @@ def main():
                 reference,
             )
         )
+        configs = [(1, "Doorstep planner (PyVRP 0.14.1), 1 core")]
+        if kind == "b":
+            configs.append((2, "Doorstep planner, 2 cores (2 seeds, best)"))
+        for workers, name in configs:
+            before = load()
+            runs = [
+                run_pyvrp(problem, limit, seed=seed, workers=workers) for seed in range(1, args.seeds + 1)
+            ]
+            print(median_row(label, f"{name} ({before})", limit, runs, problem, reference))
+            sys.stdout.flush()
         if have_ortools:
             routes, elapsed = run_ortools(problem, limit)
-            print(row(label, "OR-Tools 9.15 (GLS)", limit, routes, elapsed, problem, reference))
+            print(row(label, f"OR-Tools 9.15 (GLS) ({load()})", limit, routes, elapsed, problem, reference))
         else:
             print(f"| {label} | OR-Tools | not installed | | | | | | | |")
         if have_vroom:
             routes, elapsed = run_vroom(problem, limit)
-            print(row(label, "VROOM 1.15 (pyvroom)", limit, routes, elapsed, problem, reference))
+            print(row(label, f"VROOM 1.15 (pyvroom) ({load()})", limit, routes, elapsed, problem, reference))
         else:
             print(f"| {label} | VROOM | not installed | | | | | | | |")
         sys.stdout.flush()
+    print()
+    print(f"Load average at the end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

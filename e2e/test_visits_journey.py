@@ -104,6 +104,9 @@ def test_township_cadre_plans_tomorrow_for_two_cadres_opens_map_and_prints(live_
     assert plan.status == Plan.Status.DONE
     assert PlanRoute.objects.filter(plan=plan).count() == 2
     assert sum(r.stops.count() for r in plan.routes.all()) == 6
+    # Shared out, not one cadre with six and one with none: at most ceil(6 / 2) + 1 each.
+    assert all(2 <= r.stops.count() <= 4 for r in plan.routes.all())
+    assert phone.locator(".plan-loads svg.load-bar").count() == 2
     screenshot(phone, "visits-plan-phone")
     phone.get_by_role("link", name="地图").click()
     phone.wait_for_selector("#route-drawing svg")
@@ -144,3 +147,22 @@ def test_signing_out_removes_the_pages_kept_for_offline_use_but_not_unsent_visit
     login(phone, live_server.url, "zhang", PASSWORD)
     phone.goto(f"{live_server.url}/work/visits/")
     assert _wait_for(lambda: Visit.objects.count() == 1)
+
+
+def test_county_supervisor_changes_a_visit_policy_in_the_workspace(live_server, phone, village):
+    from journal.models import Entry
+    from visits.models import VisitPolicy
+
+    make_staff(Role.COUNTY_SUPERVISOR, [village["tree"].county], username="zhao", full_name="赵监督")
+    login(phone, live_server.url, "zhao", PASSWORD)
+    phone.goto(f"{live_server.url}/work/visits/rules/")
+    row = phone.locator("tr", has_text="低保户每月入户")
+    row.get_by_role("link", name="修改").click()
+    phone.get_by_label("间隔天数").fill("21")
+    phone.get_by_role("button", name="保存").click()
+    phone.wait_for_url(re.compile(r"/work/visits/rules/"))
+    phone.get_by_text("走访要求已保存").wait_for()
+    assert VisitPolicy.objects.get(name="低保户每月入户").interval_days == 21
+    assert Entry.objects.filter(action="visits.policy.saved", actor_id__isnull=False).exists()
+    screenshot(phone, "visits-rules-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390

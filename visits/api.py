@@ -3,7 +3,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -161,8 +161,11 @@ class PlanIn(Schema):
     added_household_ids: list[int] = []
     shift_start: str = "08:30"
     shift_hours: float = 8
-    lunch_start: str = "12:00"
-    lunch_minutes: int = 60
+    lunch_start: str = Field("11:30", description="午休最早开始 HH:MM")
+    lunch_end: str = Field("13:30", description="午休最晚结束 HH:MM")
+    lunch_minutes: int = Field(60, ge=0, le=180)
+    balance: bool = Field(True, description="几位干部的户数尽量均匀（每人最多 ⌈候选户数/人数⌉+1 户）")
+    max_stops: int | None = Field(None, ge=1, le=100, description="每位干部最多走访户数")
     seconds: float = 2.0
 
 
@@ -301,7 +304,10 @@ def create_plan(request, payload: PlanIn):
                 "shift_start": payload.shift_start,
                 "shift_hours": payload.shift_hours,
                 "lunch_start": payload.lunch_start,
+                "lunch_end": payload.lunch_end,
                 "lunch_minutes": payload.lunch_minutes,
+                "balance": payload.balance,
+                "max_stops": payload.max_stops,
                 "seconds": min(max(payload.seconds, 0.2), 30),
             },
             added=payload.added_household_ids,
@@ -336,3 +342,106 @@ def skip_stop(request, stop_id: int):
     except (PermissionDenied, ValidationError) as exc:
         _fail(exc)
     return selectors.route_get(user=request.auth, pk=route.pk)
+
+
+# ---- a township's distance table ---------------------------------------------------------------
+
+
+class MatrixRow(Schema):
+    from_: str = Field(..., alias="from", description="户编号；乡镇驻地写 0")
+    to: str = Field(..., description="户编号；乡镇驻地写 0")
+    km: float
+
+
+class MatrixIn(Schema):
+    rows: list[MatrixRow] | None = Field(None, description="逐条距离")
+    csv: str | None = Field(None, description="或整张 CSV：起点户编号,终点户编号,公里")
+
+
+class MatrixOut(Schema):
+    township_id: int
+    entries: int
+    rows: list[dict]
+
+
+class MatrixProblems(Schema):
+    detail: str
+    problems: list[str]
+
+
+_MATRIX_BODY = {
+    "requestBody": {
+        "content": {
+            "application/json": {"schema": MatrixIn.model_json_schema(by_alias=True)},
+            "text/csv": {"schema": {"type": "string", "example": "from,to,km\n0,H001,3.2\nH001,0,3.4"}},
+        },
+        "required": True,
+    }
+}
+
+
+def _planning_township(request, township_id: int) -> AdminUnit:
+    township = next((t for t in selectors.planning_townships(user=request.auth) if t.pk == township_id), None)
+    if township is None or not request.auth.has_perm("visits.add_plan"):
+        if not AdminUnit.objects.filter(pk=township_id).exists():
+            raise HttpError(404, "not found")
+        raise HttpError(403, "forbidden")
+    return township
+
+
+def _matrix_out(township: AdminUnit) -> dict:
+    rows = selectors.distance_matrix_rows(township=township)
+    return {"township_id": township.pk, "entries": len(rows), "rows": rows}
+
+
+@router.get("/townships/{township_id}/matrix", response=MatrixOut, summary="乡镇的距离表")
+def get_matrix(request, township_id: int):
+    return _matrix_out(_planning_township(request, township_id))
+
+
+@router.put(
+    "/townships/{township_id}/matrix",
+    response={200: MatrixOut, 422: MatrixProblems},
+    summary="上传或替换乡镇的距离表（JSON 或 CSV）",
+    openapi_extra=_MATRIX_BODY,
+)
+def put_matrix(request, township_id: int):
+    """The same check as the upload page: any bad row rejects the whole table, every problem is listed."""
+    import csv
+    import io
+
+    import pydantic
+
+    township = _planning_township(request, township_id)
+    text = request.body.decode("utf-8-sig", errors="replace")
+    if (request.content_type or "").startswith("text/csv"):
+        rows = list(csv.reader(io.StringIO(text)))
+    else:
+        try:
+            payload = MatrixIn.model_validate_json(text or "{}")
+        except pydantic.ValidationError as exc:
+            problems = [f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
+            return Status(422, {"detail": "invalid JSON body", "problems": problems})
+        if (payload.rows is None) == (payload.csv is None):
+            return Status(422, {"detail": "give either rows or csv", "problems": []})
+        if payload.csv is not None:
+            rows = list(csv.reader(io.StringIO(payload.csv)))
+        else:
+            rows = [[r.from_, r.to, str(r.km)] for r in payload.rows]
+    try:
+        services.distance_matrix_replace(actor=request.auth, township=township, rows=rows)
+    except PermissionDenied as exc:
+        _fail(exc)
+    except ValidationError as exc:
+        return Status(422, {"detail": "the table was not saved", "problems": list(exc.messages)})
+    return _matrix_out(township)
+
+
+@router.delete("/townships/{township_id}/matrix", response={204: None}, summary="删除乡镇的距离表")
+def delete_matrix(request, township_id: int):
+    township = _planning_township(request, township_id)
+    try:
+        services.distance_matrix_delete(actor=request.auth, township=township)
+    except PermissionDenied as exc:
+        _fail(exc)
+    return Status(204, None)

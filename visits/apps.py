@@ -13,6 +13,8 @@ class VisitsConfig(AppConfig):
 
         field = {"visits.view_visit", "visits.add_visit", "visits.add_trip", "visits.view_plan"}
         planner = {"visits.add_plan", "visits.view_trip"}
+        # The county's visit policies and travel rule: its administrator and its supervisors set them.
+        rules = {"visits.change_visitpolicy", "visits.change_travelrule"}
         oversight = {
             "visits.view_visit",
             "visits.view_plan",
@@ -24,11 +26,8 @@ class VisitsConfig(AppConfig):
                 Role.VILLAGE_OFFICIAL: field,
                 Role.TOWNSHIP_CADRE: field | planner,
                 Role.TOWNSHIP_LEADER: oversight | planner | {"visits.add_visit"},
-                Role.COUNTY_SUPERVISOR: oversight,
-                Role.ADMINISTRATOR: field
-                | planner
-                | oversight
-                | {"visits.change_visitpolicy", "visits.change_travelrule"},
+                Role.COUNTY_SUPERVISOR: oversight | rules,
+                Role.ADMINISTRATOR: field | planner | oversight | rules,
             }
         )
         register_nav(NavItem(_("走访"), "visits:worklist", perm="visits.view_visit", order=20))

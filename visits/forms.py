@@ -1,3 +1,5 @@
+from datetime import time
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -34,9 +36,21 @@ class PlanForm(forms.Form):
     )
     shift_hours = forms.FloatField(label=_("工作时长（小时）"), initial=8, min_value=1, max_value=12)
     lunch_start = forms.TimeField(
-        label=_("午休开始"), initial="12:00", widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+        label=_("午休最早开始"),
+        initial="11:30",
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+    )
+    lunch_end = forms.TimeField(
+        label=_("午休最晚结束（不填则按开始时间固定午休）"),
+        required=False,
+        initial="13:30",
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
     )
     lunch_minutes = forms.IntegerField(label=_("午休（分钟）"), initial=60, min_value=0, max_value=180)
+    balance = forms.BooleanField(label=_("几位干部的户数尽量均匀"), required=False, initial=True)
+    max_stops = forms.IntegerField(
+        label=_("每位干部最多走访户数（可不填）"), required=False, min_value=1, max_value=100
+    )
     in_person_minutes = forms.IntegerField(
         label=_("入户每户（分钟）"), initial=20, min_value=1, max_value=180
     )
@@ -61,6 +75,18 @@ class PlanForm(forms.Form):
         self.fields["township"].choices = [(t.pk, t.name) for t in townships]
         self.fields["cadres"].choices = [(c.pk, str(c)) for c in cadres]
 
+    def clean(self):
+        data = super().clean()
+        start, end, minutes = data.get("lunch_start"), data.get("lunch_end"), data.get("lunch_minutes")
+        if start and end is None and minutes is not None:
+            finish = start.hour * 60 + start.minute + minutes
+            data["lunch_end"] = time(min(finish // 60, 23), finish % 60 if finish < 24 * 60 else 59)
+        elif start and end and minutes:
+            length = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+            if length < minutes:
+                self.add_error("lunch_end", _("午休时段比午休时长还短"))
+        return data
+
 
 class TripForm(forms.Form):
     date = forms.DateField(label=_("日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
@@ -81,3 +107,41 @@ class PlannerSettingsForm(forms.Form):
     def __init__(self, *args, townships=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["township"].choices = [(t.pk, t.name) for t in townships]
+
+
+class PolicyForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=50)
+    tag = forms.TypedChoiceField(label=_("标签"), coerce=int, required=False, empty_value=None)
+    occupancy = forms.ChoiceField(label=_("居住情况"), required=False)
+    interval_days = forms.IntegerField(label=_("间隔天数"), min_value=1, max_value=366)
+    required_mode = forms.ChoiceField(label=_("要求方式"))
+    weight = forms.IntegerField(label=_("优先权重（1–10）"), min_value=1, max_value=10, initial=5)
+    active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+    def __init__(self, *args, tags=(), **kwargs):
+        from registry.models import Household
+        from visits.models import VisitPolicy
+
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].choices = [("", _("（不按标签）"))] + [(t.pk, t.name) for t in tags]
+        self.fields["occupancy"].choices = [("", _("（不限）"))] + list(Household.Occupancy.choices)
+        self.fields["required_mode"].choices = VisitPolicy._meta.get_field("required_mode").choices
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("tag") and not data.get("occupancy"):
+            raise forms.ValidationError(_("请选一个标签，或选居住情况"))
+        return data
+
+
+class TravelRuleForm(forms.Form):
+    fuel_price = forms.DecimalField(label=_("油价（元/升）"), min_value=0, max_digits=6, decimal_places=2)
+    consumption_l_per_100km = forms.DecimalField(
+        label=_("油耗（升/百公里）"), min_value=0, max_digits=5, decimal_places=2
+    )
+    subsidy_per_month = forms.DecimalField(
+        label=_("每月交通补贴（元）"), min_value=0, max_digits=8, decimal_places=2
+    )
+    subsidy_per_km = forms.DecimalField(
+        label=_("每公里补贴（元）"), min_value=0, max_digits=6, decimal_places=2, initial=0
+    )

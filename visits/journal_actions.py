@@ -11,4 +11,7 @@ ACTIONS = {
     "visits.trip.recorded": _("登记出行"),
     "visits.rule.saved": _("设置交通补贴规则"),
     "visits.bulk.loaded": _("批量载入走访记录"),
+    "visits.settings.saved": _("设置规划参数"),
+    "visits.matrix.replaced": _("上传距离表"),
+    "visits.matrix.deleted": _("删除距离表"),
 }

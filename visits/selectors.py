@@ -72,6 +72,19 @@ def visit_list(*, user, filters: dict | None = None) -> QuerySet[Visit]:
     return qs.order_by("-visited_at", "-id")
 
 
+def with_receipts(qs: QuerySet[Visit]) -> QuerySet[Visit]:
+    """Adds receipt_seq: the fair-record entry of each visit, for a receipt link in one query."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from journal.models import Entry
+
+    latest = Entry.objects.filter(
+        target_type=Visit._meta.label_lower, target_id=Cast(OuterRef("pk"), CharField())
+    ).order_by("-seq")
+    return qs.annotate(receipt_seq=Subquery(latest.values("seq")[:1]))
+
+
 def visit_get(*, user, pk) -> Visit:
     try:
         return visit_list(user=user).get(pk=pk)
@@ -110,6 +123,34 @@ def policy_list(*, user) -> list[VisitPolicy]:
         .select_related("tag", "county")
         .order_by("interval_days", "name")
     )
+
+
+def rule_counties(*, user) -> list[AdminUnit]:
+    """Counties whose visit policies or travel rule the user may change."""
+    if not (_can(user, "visits.change_visitpolicy") or _can(user, "visits.change_travelrule")):
+        return []
+    codes = _county_codes(user)
+    paths = jurisdiction_paths(user)
+    counties = AdminUnit.objects.filter(code__in=codes, level=AdminUnit.Level.COUNTY).order_by("code")
+    # A village official's county is only the start of their path: they need the county itself.
+    return [c for c in counties if any(c.path.startswith(p) for p in paths)]
+
+
+def county_policies(*, county: AdminUnit) -> list[VisitPolicy]:
+    """All policies of one county, switched-off ones too, for the page that edits them."""
+    return list(
+        VisitPolicy.objects.filter(county=county)
+        .select_related("tag")
+        .order_by("-active", "interval_days", "name")
+    )
+
+
+def policy_get_for_change(*, user, pk) -> VisitPolicy:
+    counties = {c.pk for c in rule_counties(user=user)} if _can(user, "visits.change_visitpolicy") else set()
+    try:
+        return VisitPolicy.objects.select_related("county", "tag").get(pk=pk, county_id__in=counties)
+    except (VisitPolicy.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def _modes(policy: VisitPolicy) -> tuple:
@@ -457,6 +498,37 @@ def plan_get(*, user, pk) -> Plan:
 
 def route_stops(*, plan: Plan) -> list[PlanRoute]:
     return list(plan.routes.select_related("cadre").prefetch_related(_stops_prefetch()))
+
+
+def plan_loads(routes: list[PlanRoute]) -> list[dict]:
+    """Each cadre's share of the day: stops, km, hours out, with a bar scaled to the busiest."""
+    loads = []
+    for r in routes:
+        stops = len(r.stops.all())
+        minutes = (r.end_time.hour * 60 + r.end_time.minute) - (r.start_time.hour * 60 + r.start_time.minute)
+        loads.append(
+            {"route": r, "stops": stops, "km": r.distance_km, "hours": round(max(minutes, 0) / 60, 1)}
+        )
+    busiest = max((x["stops"] for x in loads), default=0) or 1
+    for x in loads:
+        x["percent"] = round(100 * x["stops"] / busiest)
+    return loads
+
+
+def distance_matrix_rows(*, township: AdminUnit) -> list[dict]:
+    """A township's stored distance table as rows of household numbers ("0" for the office)."""
+    from visits.models import PlannerSettings
+
+    obj = PlannerSettings.objects.filter(township=township).first()
+    stored = (obj.distance_matrix if obj else None) or {}
+    pks = {int(p) for key in stored for p in key.split("-", 1) if p != "depot"}
+    numbers = dict(Household.objects.filter(pk__in=pks).values_list("pk", "household_no"))
+    rows = []
+    for key, km in stored.items():
+        a, b = key.split("-", 1)
+        ends = ["0" if x == "depot" else numbers.get(int(x), x) for x in (a, b)]
+        rows.append({"from": ends[0], "to": ends[1], "km": km})
+    return rows
 
 
 def _stops_prefetch():

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import journal
+from registry import selectors as registry_selectors
 from registry.models import Household, Person, Tag
 from territory.models import AdminUnit
 from territory.selectors import jurisdiction_paths, unit_in_scope
@@ -190,6 +192,7 @@ def policy_save(
     tag: Tag | None = None,
     occupancy: str = "",
     weight: int = 5,
+    active: bool = True,
     policy: VisitPolicy | None = None,
 ) -> VisitPolicy:
     """A county's visit requirement for a tag (or for households living away)."""
@@ -198,8 +201,10 @@ def policy_save(
         raise ValidationError({"county": _("走访要求按县设置")})
     if tag is not None and tag.county_id != county.pk:
         raise ValidationError({"tag": _("标签不属于这个县")})
+    if policy is not None and policy.county_id != county.pk:
+        raise ValidationError({"county": _("走访要求不属于这个县")})
     policy = policy or VisitPolicy(county=county)
-    policy.name, policy.tag, policy.occupancy = name, tag, occupancy
+    policy.name, policy.tag, policy.occupancy, policy.active = name, tag, occupancy, active
     policy.interval_days, policy.required_mode, policy.weight = interval_days, required_mode, weight
     policy.full_clean()
     policy.save()
@@ -211,6 +216,7 @@ def policy_save(
             "interval_days": interval_days,
             "required_mode": required_mode,
             "tag": tag.code if tag else None,
+            "active": active,
         },
     )
     return policy
@@ -259,7 +265,12 @@ def travel_rule_save(
         actor=actor,
         action="visits.rule.saved",
         target=rule,
-        data={"fuel_price": str(fuel_price), "subsidy_per_month": str(subsidy_per_month)},
+        data={
+            "fuel_price": str(fuel_price),
+            "consumption_l_per_100km": str(consumption_l_per_100km),
+            "subsidy_per_month": str(subsidy_per_month),
+            "subsidy_per_km": str(subsidy_per_km),
+        },
     )
     return rule
 
@@ -334,6 +345,93 @@ def trip_from_route(*, actor, route: PlanRoute) -> Trip:
     )
 
 
+OFFICE_CODES = ("0", "乡镇")
+
+
+def distance_matrix_parse(*, actor, township: AdminUnit, rows: list) -> tuple[dict, list[str]]:
+    """Rows of (from, to, km): household numbers, "0" for the township office. Returns the matrix as
+    stored ({"<pk>-<pk>": km}, "depot" for the office) and every problem found, row by row: a table
+    with problems is never saved in part."""
+    import math
+
+    rows = [[str(cell).strip() for cell in r] for r in rows if any(str(cell).strip() for cell in r)]
+    numbers = {c for r in rows for c in r[:2]} - set(OFFICE_CODES)
+    households = registry_selectors.household_scope(actor) if actor is not None else Household.objects.all()
+    found = dict(
+        households.filter(household_no__in=numbers, scope_path__startswith=township.path).values_list(
+            "household_no", "pk"
+        )
+    )
+    matrix, problems = {}, []
+    for n, row in enumerate(rows, start=1):
+        if len(row) < 3:
+            problems.append(_("第%(n)s行：应有三列（起点、终点、公里）") % {"n": n})
+            continue
+        if n == 1:
+            try:
+                float(row[2])
+            except ValueError:
+                continue  # a header row
+        ends = ["depot" if cell in OFFICE_CODES else found.get(cell) for cell in row[:2]]
+        try:
+            km = float(row[2])
+        except ValueError:
+            problems.append(_("第%(n)s行：公里数“%(v)s”不是数字") % {"n": n, "v": row[2]})
+            continue
+        if not math.isfinite(km) or km < 0 or km > 1000:
+            problems.append(_("第%(n)s行：公里数应在 0 到 1000 之间") % {"n": n})
+            continue
+        missing = [cell for cell, end in zip(row[:2], ends, strict=True) if end is None]
+        if missing:
+            problems.append(_("第%(n)s行：本乡镇找不到户编号 %(no)s") % {"n": n, "no": "、".join(missing)})
+            continue
+        if ends[0] == ends[1]:
+            problems.append(_("第%(n)s行：起点和终点相同") % {"n": n})
+            continue
+        key = f"{ends[0]}-{ends[1]}"
+        if key in matrix and matrix[key] != km:
+            problems.append(_("第%(n)s行：这一段前面已经写过，公里数不同") % {"n": n})
+            continue
+        matrix[key] = km
+    if not matrix and not problems:
+        problems.append(_("距离表是空的"))
+    return matrix, problems
+
+
+def _require_planning_township(actor, township: AdminUnit) -> None:
+    if actor is not None:
+        inside = any(p.startswith(township.path) for p in jurisdiction_paths(actor))
+        if not actor.has_perm("visits.add_plan") or not (inside or unit_in_scope(user=actor, unit=township)):
+            raise PermissionDenied(_("您没有权限设置这个乡镇"))
+
+
+@transaction.atomic
+def distance_matrix_replace(*, actor, township: AdminUnit, rows: list) -> PlannerSettings:
+    """Replaces a township's uploaded distance table; any bad row rejects the whole table."""
+    _require_planning_township(actor, township)
+    matrix, problems = distance_matrix_parse(actor=actor, township=township, rows=rows)
+    if problems:
+        raise ValidationError(problems)
+    obj, _c = PlannerSettings.objects.get_or_create(township=township)
+    obj.distance_matrix = matrix
+    obj.save(update_fields=["distance_matrix"])
+    journal.record(actor=actor, action="visits.matrix.replaced", target=obj, data={"entries": len(matrix)})
+    return obj
+
+
+@transaction.atomic
+def distance_matrix_delete(*, actor, township: AdminUnit) -> None:
+    """Drops a township's distance table: plans go back to great-circle distance times the road factor."""
+    _require_planning_township(actor, township)
+    obj = PlannerSettings.objects.filter(township=township).first()
+    if obj is None or not obj.distance_matrix:
+        return
+    entries = len(obj.distance_matrix)
+    obj.distance_matrix = None
+    obj.save(update_fields=["distance_matrix"])
+    journal.record(actor=actor, action="visits.matrix.deleted", target=obj, data={"entries": entries})
+
+
 @transaction.atomic
 def planner_settings_save(
     *, actor, township: AdminUnit, road_factor: float, speed_kmh: float, distance_matrix: dict | None = None
@@ -341,16 +439,23 @@ def planner_settings_save(
     """Per-township planning inputs: the road factor over great-circle distance, speed, an optional matrix.
 
     Cadres of the township's villages may set them too: they are the ones who know its roads."""
-    if actor is not None:
-        inside = any(p.startswith(township.path) for p in jurisdiction_paths(actor))
-        if not actor.has_perm("visits.add_plan") or not (inside or unit_in_scope(user=actor, unit=township)):
-            raise PermissionDenied(_("您没有权限设置这个乡镇"))
+    _require_planning_township(actor, township)
     obj, _c = PlannerSettings.objects.get_or_create(township=township)
     obj.road_factor, obj.speed_kmh = road_factor, speed_kmh
     if distance_matrix is not None:
         obj.distance_matrix = distance_matrix
     obj.full_clean()
     obj.save()
+    journal.record(
+        actor=actor,
+        action="visits.settings.saved",
+        target=obj,
+        data={
+            "road_factor": road_factor,
+            "speed_kmh": speed_kmh,
+            "matrix_entries": len(distance_matrix) if distance_matrix is not None else None,
+        },
+    )
     return obj
 
 
@@ -378,8 +483,10 @@ SERVICE_MINUTES = {Mode.IN_PERSON: 20, Mode.PHONE: 5, Mode.WECHAT_VIDEO: 10, Mod
 DEFAULT_PLAN_PARAMS = {
     "shift_start": "08:30",
     "shift_hours": 8.0,
-    "lunch_start": "12:00",
+    "lunch_start": "11:30",
+    "lunch_end": "13:30",
     "lunch_minutes": 60,
+    "balance": True,
     "service_minutes": {str(k): v for k, v in SERVICE_MINUTES.items()},
     "seconds": 2.0,
 }
@@ -388,6 +495,21 @@ DEFAULT_PLAN_PARAMS = {
 def _minutes(text: str) -> int:
     hours, minutes = str(text).split(":")[:2]
     return int(hours) * 60 + int(minutes)
+
+
+def _check_times(params: dict) -> None:
+    """Shift and lunch times must read as HH:MM, and the lunch window must hold the break."""
+    try:
+        for key in ("shift_start", "lunch_start", "lunch_end"):
+            minute = _minutes(params[key])
+            if not 0 <= minute < 24 * 60:
+                raise ValueError(key)
+    except (KeyError, ValueError):
+        raise ValidationError({"lunch_start": _("时间应写成 时:分，例如 11:30")}) from None
+    if _minutes(params["lunch_end"]) - _minutes(params["lunch_start"]) < int(
+        params.get("lunch_minutes") or 0
+    ):
+        raise ValidationError({"lunch_end": _("午休时段比午休时长还短")})
 
 
 def _prize(due) -> int:
@@ -481,8 +603,12 @@ def _problem(
         candidates=candidates,
         shift_start=shift_start,
         shift_minutes=shift_minutes,
-        lunch_start=_minutes(params.get("lunch_start", "12:00")),
+        lunch_start=_minutes(params.get("lunch_start", "11:30")),
+        # Plans made before the lunch window existed have no lunch_end: their break stays fixed.
+        lunch_end=_minutes(params["lunch_end"]) if params.get("lunch_end") else None,
         lunch_minutes=int(params.get("lunch_minutes", 60)),
+        balance=bool(params.get("balance", True)),
+        max_stops=int(params["max_stops"]) if params.get("max_stops") else None,
         speed_kmh=float(params.get("speed_kmh") or (settings_obj.speed_kmh if settings_obj else 35)),
         road_factor=float(params.get("road_factor") or (settings_obj.road_factor if settings_obj else 1.35)),
         matrix_km=matrix,
@@ -571,6 +697,7 @@ def plan_create(
     if township.level != AdminUnit.Level.TOWNSHIP or township.latitude is None:
         raise ValidationError({"township": _("请选择有坐标的乡镇")})
     merged = {**DEFAULT_PLAN_PARAMS, **(params or {})}
+    _check_times(merged)
     merged["cadres"] = [c.pk for c in cadres]
     merged["added"] = [int(x) for x in (added or [])]
     # Candidates are limited to what the planner can see inside the township.
@@ -621,7 +748,9 @@ def plan_compute(*, plan: Plan) -> Plan:
             cadre_ids = plan.params["cadres"]
             problem = _problem(plan=plan, candidates=candidates, vehicles=cadre_ids)
             seconds = float(plan.params.get("seconds", 2.0))
-            solution = solve(problem, seconds=seconds)
+            workers = getattr(settings, "DOORSTEP_PLANNER_WORKERS", 1) if len(cadre_ids) > 1 else 1
+            solution = solve(problem, seconds=seconds, workers=workers)
+            plan.params = {**plan.params, "stop_limit": problem.stop_limit()}
             plan.routes.all().delete()
             for planned, cadre_id in zip(solution.routes, cadre_ids, strict=True):
                 _store_route(plan, None, planned, problem, cadre_id)
@@ -635,7 +764,7 @@ def plan_compute(*, plan: Plan) -> Plan:
             plan.status = Plan.Status.DONE
             plan.progress = 100
             plan.message = _("必访户无法全部排入，已按价值取舍") if solution.relaxed_required else ""
-            plan.save(update_fields=["candidates", "unplanned", "status", "progress", "message"])
+            plan.save(update_fields=["params", "candidates", "unplanned", "status", "progress", "message"])
     except Exception as exc:
         Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.FAILED, message=str(exc)[:200])
         raise

@@ -20,6 +20,9 @@ urlpatterns = [
     path("stops/<int:pk>/skip/", views.stop_skip, name="stop_skip"),
     path("routes/<int:pk>/trip/", views.route_trip, name="route_trip"),
     path("trips/", views.trips, name="trips"),
+    path("rules/", views.rules, name="rules"),
+    path("rules/policies/new/", views.policy_edit, name="policy_new"),
+    path("rules/policies/<int:pk>/", views.policy_edit, name="policy_edit"),
     path("trips/gap.xlsx", views.gap_export, name="gap_export"),
     path("claims/<int:cadre_id>.<str:fmt>", views.claim_export, name="claim_export"),
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,7 +16,7 @@ from core.excel import download
 from registry import selectors as registry_selectors
 from territory.models import AdminUnit, Staff
 from visits import charts, claims, selectors, services
-from visits.forms import PlanForm, PlannerSettingsForm, TripForm, VisitForm
+from visits.forms import PlanForm, PlannerSettingsForm, PolicyForm, TravelRuleForm, TripForm, VisitForm
 from visits.models import Mode, Plan, PlanStop
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "visits"
@@ -119,7 +120,7 @@ def visit_new(request):
 @login_required
 @permission_required("visits.view_visit", raise_exception=True)
 def visit_list(request):
-    visits = list(selectors.visit_list(user=request.user)[:100])
+    visits = list(selectors.with_receipts(selectors.visit_list(user=request.user))[:100])
     conflicts = selectors.conflict_list(user=request.user).count()
     return render(request, "visits/visit_list.html", {"visits": visits, "conflicts": conflicts})
 
@@ -250,7 +251,10 @@ def plan_new(request):
             "shift_start": data["shift_start"].strftime("%H:%M"),
             "shift_hours": data["shift_hours"],
             "lunch_start": data["lunch_start"].strftime("%H:%M"),
+            "lunch_end": data["lunch_end"].strftime("%H:%M"),
             "lunch_minutes": data["lunch_minutes"],
+            "balance": data["balance"],
+            "max_stops": data["max_stops"],
             "service_minutes": {
                 Mode.IN_PERSON: data["in_person_minutes"],
                 Mode.PHONE: data["phone_minutes"],
@@ -280,39 +284,14 @@ def plan_new(request):
     return render(request, "visits/plan_new.html", {"form": form, "plans": plans})
 
 
-def _read_matrix(upload, user) -> tuple[dict, list[str]]:
-    """CSV rows "from,to,km" (household numbers, 0 for the township office); bad rows are reported, not dropped silently."""
+def _read_matrix(upload, user, township) -> tuple[dict, list[str]]:
+    """The uploaded CSV, checked by the same service the API uses."""
     import csv
     import io
 
     text = upload.read().decode("utf-8-sig", errors="replace")
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
-    numbers = {c.strip() for r in rows for c in r[:2]}
-    found = {
-        h.household_no: h.pk
-        for h in registry_selectors.household_scope(user).filter(household_no__in=numbers - {"0"})
-    }
-    matrix, problems = {}, []
-    for n, row in enumerate(rows, start=1):
-        if len(row) < 3:
-            problems.append(_("第%(n)s行：应有三列") % {"n": n})
-            continue
-        if n == 1 and not row[2].strip().replace(".", "", 1).isdigit():
-            continue  # a header row
-        ends = []
-        for cell in row[:2]:
-            cell = cell.strip()
-            ends.append("depot" if cell in ("0", "乡镇") else found.get(cell))
-        try:
-            km = float(row[2])
-        except ValueError:
-            problems.append(_("第%(n)s行：公里数“%(v)s”不是数字") % {"n": n, "v": row[2]})
-            continue
-        if None in ends:
-            problems.append(_("第%(n)s行：找不到户编号") % {"n": n})
-            continue
-        matrix[f"{ends[0]}-{ends[1]}"] = km
-    return matrix, problems
+    rows = list(csv.reader(io.StringIO(text)))
+    return services.distance_matrix_parse(actor=user, township=township, rows=rows)
 
 
 @login_required
@@ -327,7 +306,7 @@ def planner_settings(request):
         township = next(t for t in townships if t.pk == data["township"])
         matrix = None
         if data["matrix"]:
-            matrix, problems = _read_matrix(data["matrix"], request.user)
+            matrix, problems = _read_matrix(data["matrix"], request.user, township)
         if not problems:
             try:
                 services.planner_settings_save(
@@ -360,7 +339,7 @@ def plan_detail(request, pk: int):
         response = HttpResponse()
         response["HX-Refresh"] = "true"
         return response
-    return render(request, template, {"plan": plan, "routes": routes})
+    return render(request, template, {"plan": plan, "routes": routes, "loads": selectors.plan_loads(routes)})
 
 
 def _plan_geometry(plan: Plan, routes) -> dict:
@@ -512,3 +491,97 @@ def gap_export(request):
     month = _month(request)
     header, rows = claims.gap_rows(selectors.township_gap(user=request.user, month=month))
     return download(f"{_('交通补贴缺口')}-{month:%Y-%m}", header, rows)
+
+
+# ---- the county's rules: visit policies and the travel rule ----------------------------------
+
+
+def _rule_county(request, counties):
+    wanted = request.GET.get("county") or request.POST.get("county")
+    return next((c for c in counties if str(c.pk) == str(wanted)), counties[0])
+
+
+@login_required
+def rules(request):
+    """A county's visit policies and its travel rule, for its administrator and supervisors."""
+    counties = selectors.rule_counties(user=request.user)
+    if not counties:
+        raise PermissionDenied
+    county = _rule_county(request, counties)
+    rule = selectors.travel_rule_for(county)
+    can_travel = request.user.has_perm("visits.change_travelrule")
+    initial = {
+        "fuel_price": rule.fuel_price,
+        "consumption_l_per_100km": rule.consumption_l_per_100km,
+        "subsidy_per_month": rule.subsidy_per_month,
+        "subsidy_per_km": rule.subsidy_per_km,
+    }
+    form = TravelRuleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and can_travel and form.is_valid():
+        try:
+            services.travel_rule_save(actor=request.user, county=county, **form.cleaned_data)
+        except (PermissionDenied, ValidationError) as exc:
+            form.add_error(None, str(exc.messages[0] if hasattr(exc, "messages") else exc))
+        else:
+            messages.success(request, _("交通补贴规则已保存"))
+            return redirect(f"{request.path}?county={county.pk}")
+    context = {
+        "counties": counties,
+        "county": county,
+        "rule": rule if rule.pk else None,
+        "form": form,
+        "can_travel": can_travel,
+        "can_policy": request.user.has_perm("visits.change_visitpolicy"),
+        "policies": selectors.county_policies(county=county),
+    }
+    return render(request, "visits/rules.html", context)
+
+
+@login_required
+def policy_edit(request, pk: int | None = None):
+    """Add or change one visit policy; every save is journaled."""
+    from registry.models import Tag
+
+    if pk is not None:
+        policy = selectors.policy_get_for_change(user=request.user, pk=pk)
+        county = policy.county
+    else:
+        policy = None
+        counties = selectors.rule_counties(user=request.user)
+        if not counties or not request.user.has_perm("visits.change_visitpolicy"):
+            raise PermissionDenied
+        county = _rule_county(request, counties)
+    tags = Tag.objects.filter(county=county).order_by("name")
+    initial = {"weight": 5, "active": True, "interval_days": 30}
+    if policy is not None:
+        initial = {
+            "name": policy.name,
+            "tag": policy.tag_id,
+            "occupancy": policy.occupancy,
+            "interval_days": policy.interval_days,
+            "required_mode": policy.required_mode,
+            "weight": policy.weight,
+            "active": policy.active,
+        }
+    form = PolicyForm(request.POST or None, initial=initial, tags=tags)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.policy_save(
+                actor=request.user,
+                county=county,
+                name=data["name"],
+                tag=next((t for t in tags if t.pk == data["tag"]), None),
+                occupancy=data["occupancy"],
+                interval_days=data["interval_days"],
+                required_mode=data["required_mode"],
+                weight=data["weight"],
+                active=data["active"],
+                policy=policy,
+            )
+        except (PermissionDenied, ValidationError) as exc:
+            form.add_error(None, str(exc.messages[0] if hasattr(exc, "messages") else exc))
+        else:
+            messages.success(request, _("走访要求已保存"))
+            return redirect(f"{reverse('visits:rules')}?county={county.pk}")
+    return render(request, "visits/policy_form.html", {"form": form, "policy": policy, "county": county})

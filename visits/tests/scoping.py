@@ -24,7 +24,14 @@ def routes(tree) -> dict:
     )
     route = plan.routes.get()
     stop = route.stops.first()
+    from visits.models import VisitPolicy
+
     return {
+        "visits:policy_edit": {"pk": VisitPolicy.objects.filter(county=tree.county).first().pk},
+        "/api/v1/visits/townships/{township_id}/matrix": {
+            "township_id": tree.town_b.pk,
+            "_body": {"rows": []},
+        },
         "visits:conflict_resolve": {"pk": conflict.pk},
         "visits:plan_detail": {"pk": plan.pk},
         "visits:plan_map": {"pk": plan.pk},

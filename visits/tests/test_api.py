@@ -106,3 +106,51 @@ def test_plan_for_a_cadre_outside_jurisdiction_is_refused(api, village_official,
         {"township_id": tree.town_b.pk, "date": tomorrow, "cadre_ids": [township_cadre.pk]},
     )
     assert response.status_code == 403
+
+
+# ---- distance table ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def numbered(tree):
+    from core.testing import make_household
+
+    return [
+        make_household(tree.village_a1, address=f"{no}号", household_no=no, latitude=33.96, longitude=114.56)
+        for no in ("A001", "A002")
+    ]
+
+
+def test_distance_table_via_api_json_csv_errors_and_delete(api, township_cadre, tree, numbered):
+    c = api(township_cadre)
+    url = f"{API}/townships/{tree.town_a.pk}/matrix"
+    body = {"rows": [{"from": "0", "to": "A001", "km": 3.5}, {"from": "A001", "to": "A002", "km": 0.8}]}
+    response = c.put(url, body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["entries"] == 2
+    got = c.get(url).json()
+    assert {(r["from"], r["to"], r["km"]) for r in got["rows"]} == {("0", "A001", 3.5), ("A001", "A002", 0.8)}
+
+    response = c.put(url, "起点,终点,公里\nA002,0,4.1\n", content_type="text/csv")
+    assert response.status_code == 200 and response.json()["entries"] == 1  # replaced, not merged
+
+    response = c.put(url, {"csv": "A001,ZZZ,2\nA001,0,abc\n"}, content_type="application/json")
+    assert response.status_code == 422
+    problems = " ".join(response.json()["problems"])
+    assert "ZZZ" in problems and "abc" in problems
+    assert c.get(url).json()["entries"] == 1  # the bad table changed nothing
+
+    response = c.put(url, {"rows": [{"from": "A001", "km": 2}]}, content_type="application/json")
+    assert response.status_code == 422 and "to" in " ".join(response.json()["problems"])
+
+    assert c.delete(url).status_code == 204
+    assert c.get(url).json()["entries"] == 0
+
+
+def test_distance_table_of_another_township_is_refused(api, township_cadre, tree):
+    c = api(township_cadre)
+    url = f"{API}/townships/{tree.town_b.pk}/matrix"
+    assert c.get(url).status_code == 403
+    assert c.put(url, {"rows": []}, content_type="application/json").status_code == 403
+    assert c.delete(url).status_code == 403
+    assert c.get(f"{API}/townships/999999/matrix").status_code == 404

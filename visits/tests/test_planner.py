@@ -1,4 +1,4 @@
-"""The solver's promises, checked on generated instances: windows, shift, mandatory stops, sensible prizes."""
+"""The solver's promises, checked on generated instances: windows, shift, lunch, mandatory stops, prizes."""
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,10 +11,13 @@ OFFICE = (33.95, 114.55)
 @st.composite
 def problems(draw):
     n = draw(st.integers(min_value=1, max_value=14))
-    vehicles = draw(st.integers(min_value=1, max_value=2))
+    vehicles = draw(st.integers(min_value=1, max_value=3))
     shift_start = draw(st.sampled_from([8 * 60, 8 * 60 + 30, 9 * 60]))
     shift_hours = draw(st.integers(min_value=3, max_value=9))
     lunch = draw(st.sampled_from([0, 30, 60]))
+    lunch_start = draw(st.sampled_from([11 * 60, 11 * 60 + 30, 12 * 60]))
+    # None: the old fixed break; otherwise a window some minutes longer than the break.
+    slack = draw(st.sampled_from([None, 0, 30, 60, 120]))
     candidates = []
     for i in range(n):
         lat = OFFICE[0] + draw(st.floats(min_value=-0.08, max_value=0.08))
@@ -40,29 +43,20 @@ def problems(draw):
         candidates=candidates,
         shift_start=shift_start,
         shift_minutes=shift_hours * 60,
+        lunch_start=lunch_start,
         lunch_minutes=lunch,
+        lunch_end=None if slack is None else lunch_start + lunch + slack,
+        balance=draw(st.booleans()),
     )
 
 
-def _in_lunch(problem, minute):
-    # A shift that does not cover the whole lunch hour (a half day) has no lunch break.
-    shift_end = problem.shift_start + problem.shift_minutes
-    has_lunch = (
-        problem.shift_start < problem.lunch_start and shift_end >= problem.lunch_start + problem.lunch_minutes
-    )
-    return bool(
-        has_lunch
-        and problem.lunch_minutes
-        and problem.lunch_start < minute < problem.lunch_start + problem.lunch_minutes
-    )
-
-
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_every_planned_stop_respects_its_window_the_shift_and_lunch(problem):
     solution = solve(problem, seconds=0.1)
     assert solution.feasible
     shift_end = problem.shift_start + problem.shift_minutes
+    lunch = problem.lunch_window()
     for route in solution.routes:
         if not route.stops:
             continue
@@ -73,11 +67,25 @@ def test_every_planned_stop_respects_its_window_the_shift_and_lunch(problem):
             if c.window:
                 assert c.window[0] <= stop.arrival <= c.window[1]
             assert stop.arrival >= previous_departure
-            assert not _in_lunch(problem, stop.arrival)
+            assert stop.departure == stop.arrival + c.service_minutes
             previous_departure = stop.departure
+        if lunch is not None and route.end > lunch[0]:
+            # The day runs into the lunch window, so the break is taken inside it, between visits.
+            assert route.lunch_at is not None
+            assert lunch[0] <= route.lunch_at and route.lunch_at + problem.lunch_minutes <= lunch[1]
+            for stop in route.stops:
+                assert (
+                    stop.departure <= route.lunch_at or stop.arrival >= route.lunch_at + problem.lunch_minutes
+                )
+            assert route.lunch_at + problem.lunch_minutes <= route.end
+        elif lunch is None:
+            assert route.lunch_at is None
     planned = [s.candidate.key for r in solution.routes for s in r.stops]
     assert len(planned) == len(set(planned))
     assert set(planned) | {c.key for c in solution.unplanned} == {c.key for c in problem.candidates}
+    limit = problem.stop_limit()
+    if limit:
+        assert all(len(r.stops) <= limit for r in solution.routes)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -117,9 +125,7 @@ def test_fuel_cost_follows_distance_and_price():
     assert route.fuel_cost(problem) == round(route.km * 0.8, 2)
 
 
-def test_household_available_only_during_lunch_is_left_unplanned_not_visited_in_lunch():
-    from visits.planner import Candidate, Problem, solve
-
+def test_household_available_only_during_a_fixed_lunch_is_left_unplanned_not_visited_in_lunch():
     here = (33.95, 114.55)
     lunch_only = Candidate(key=1, lat=here[0], lng=here[1], prize=1000, service_minutes=5, window=(721, 741))
     normal = Candidate(key=2, lat=here[0], lng=here[1], prize=1000, service_minutes=5)
@@ -136,3 +142,64 @@ def test_household_available_only_during_lunch_is_left_unplanned_not_visited_in_
     planned = [s.candidate.key for r in solution.routes for s in r.stops]
     assert planned == [2]
     assert [c.key for c in solution.unplanned] == [1]
+
+
+def _household(key, minutes_east=0.0, **kwargs):
+    return Candidate(key=key, lat=OFFICE[0] + 0.02, lng=OFFICE[1] + minutes_east, **kwargs)
+
+
+def test_lunch_moves_inside_its_window_to_keep_a_household_seen_at_noon():
+    # Available only 11:40-12:10: a break fixed at 11:30-12:30 would lose it; a window lets it move.
+    noon = _household(1, prize=50_000, service_minutes=20, window=(11 * 60 + 40, 12 * 60 + 10))
+    morning = _household(2, 0.001, prize=50_000, service_minutes=20, window=(9 * 60, 9 * 60 + 30))
+    problem = Problem(
+        depot=OFFICE,
+        vehicles=[0],
+        candidates=[noon, morning],
+        shift_start=8 * 60 + 30,
+        shift_minutes=8 * 60,
+        lunch_start=11 * 60 + 30,
+        lunch_end=13 * 60 + 30,
+        lunch_minutes=60,
+    )
+    route = solve(problem, seconds=0.3).routes[0]
+    assert [s.candidate.key for s in route.stops] == [2, 1]
+    visit = route.stops[1]
+    assert visit.departure <= route.lunch_at <= 13 * 60 + 30 - 60
+
+
+def test_a_day_over_before_the_lunch_window_takes_no_break():
+    quick = _household(1, prize=50_000, service_minutes=20, window=(8 * 60 + 30, 9 * 60))
+    problem = Problem(
+        depot=OFFICE,
+        vehicles=[0],
+        candidates=[quick],
+        lunch_start=11 * 60 + 30,
+        lunch_end=13 * 60 + 30,
+    )
+    route = solve(problem, seconds=0.2).routes[0]
+    assert route.end < 11 * 60 + 30 and route.lunch_at is None
+
+
+def _cluster(n):
+    return [_household(i, 0.0004 * i, prize=30_000, service_minutes=15) for i in range(n)]
+
+
+def test_without_balancing_one_cadre_may_take_the_whole_cluster():
+    problem = Problem(depot=OFFICE, vehicles=[1, 2], candidates=_cluster(12), balance=False)
+    sizes = sorted(len(r.stops) for r in solve(problem, seconds=0.3).routes)
+    assert sizes == [0, 12]  # one round trip is shorter than two: why balancing exists
+
+
+def test_balancing_shares_the_stops_between_cadres():
+    problem = Problem(depot=OFFICE, vehicles=[1, 2], candidates=_cluster(12))
+    solution = solve(problem, seconds=0.3)
+    sizes = sorted(len(r.stops) for r in solution.routes)
+    assert not solution.unplanned
+    assert problem.stop_limit() == 7 and sizes[-1] <= 7 and sizes[0] >= 5
+
+
+def test_an_explicit_stop_limit_caps_each_cadre_even_when_more_would_fit():
+    problem = Problem(depot=OFFICE, vehicles=[1], candidates=_cluster(8), max_stops=3)
+    solution = solve(problem, seconds=0.2)
+    assert len(solution.routes[0].stops) == 3 and len(solution.unplanned) == 5

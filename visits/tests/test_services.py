@@ -153,3 +153,111 @@ def test_replanning_after_a_skip_keeps_done_stops_and_starts_after_them(tree, to
     planned = [s for s in stops if s.state == "planned"]
     assert {s.household_id for s in planned} == {s.household_id for s in rest}
     assert all(s.arrival >= first.departure for s in planned)
+
+
+# ---- distance table -------------------------------------------------------------------------
+
+
+def _numbered(tree, no, village=None):
+    from core.testing import make_household
+
+    return make_household(
+        village or tree.village_a1, address=f"{no}号", household_no=no, latitude=33.96, longitude=114.56
+    )
+
+
+def test_a_distance_table_with_any_bad_row_is_rejected_whole_with_every_problem(tree, township_cadre):
+    from visits.models import PlannerSettings
+
+    _numbered(tree, "A001")
+    _numbered(tree, "B001", tree.village_b1)  # another township
+    rows = [
+        ["from", "to", "km"],
+        ["0", "A001", "3.5"],
+        ["A001", "B001", "4"],
+        ["A001", "0", "many"],
+        ["A001", "A001", "1"],
+        ["A001"],
+    ]
+    with pytest.raises(ValidationError) as exc:
+        services.distance_matrix_replace(actor=township_cadre, township=tree.town_a, rows=rows)
+    text = " ".join(exc.value.messages)
+    assert "第3行" in text and "B001" in text
+    assert "第4行" in text and "第5行" in text and "第6行" in text
+    assert not PlannerSettings.objects.filter(township=tree.town_a, distance_matrix__isnull=False).exists()
+
+
+def test_a_distance_table_is_replaced_and_deleted_with_journal_entries(tree, township_cadre):
+    a = _numbered(tree, "A001")
+    obj = services.distance_matrix_replace(
+        actor=township_cadre, township=tree.town_a, rows=[["0", "A001", "3.5"], ["A001", "0", "3.7"]]
+    )
+    assert obj.distance_matrix == {f"depot-{a.pk}": 3.5, f"{a.pk}-depot": 3.7}
+    services.distance_matrix_delete(actor=township_cadre, township=tree.town_a)
+    obj.refresh_from_db()
+    assert obj.distance_matrix is None
+    actions = list(Entry.objects.filter(action__startswith="visits.matrix").values_list("action", flat=True))
+    assert actions == ["visits.matrix.replaced", "visits.matrix.deleted"]
+
+
+def test_a_village_official_cannot_replace_a_distance_table(tree, village_official):
+    with pytest.raises(PermissionDenied):
+        services.distance_matrix_replace(actor=village_official, township=tree.town_a, rows=[["0", "x", "1"]])
+
+
+def test_a_plan_for_two_cadres_with_few_candidates_shares_them(tree, township_cadre, policies):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.testing import make_household, make_person, make_staff
+    from territory.roles import Role
+
+    other = make_staff(Role.TOWNSHIP_CADRE, [tree.village_a1], username="cadre-a-2")
+    for n in range(6):
+        hh = make_household(
+            tree.village_a1, address=f"甲一村{n}组", latitude=33.96 + n / 2000, longitude=114.56
+        )
+        make_person(hh, f"老人{n}").tags.add(tree.tags["elderly_alone"])
+    plan = services.plan_create(
+        actor=township_cadre,
+        township=tree.town_a,
+        day=timezone.localdate() + timedelta(days=1),
+        cadres=[township_cadre, other],
+    )
+    sizes = sorted(r.stops.count() for r in plan.routes.all())
+    assert sizes == [3, 3] or sizes == [2, 4]
+    assert plan.params["stop_limit"] == 4
+
+
+def test_lunch_window_shorter_than_the_break_is_refused(tree, township_cadre):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with pytest.raises(ValidationError):
+        services.plan_create(
+            actor=township_cadre,
+            township=tree.town_a,
+            day=timezone.localdate() + timedelta(days=1),
+            cadres=[township_cadre],
+            params={"lunch_start": "12:00", "lunch_end": "12:30", "lunch_minutes": 60},
+        )
+
+
+def test_a_county_supervisor_may_change_a_policy_and_it_is_journaled(tree, county_supervisor, policies):
+    policy = VisitPolicy.objects.get(name="低保户每月入户")
+    services.policy_save(
+        actor=county_supervisor,
+        county=tree.county,
+        name=policy.name,
+        tag=policy.tag,
+        interval_days=21,
+        weight=7,
+        active=False,
+        policy=policy,
+    )
+    policy.refresh_from_db()
+    assert policy.interval_days == 21 and not policy.active
+    entry = Entry.objects.filter(action="visits.policy.saved").latest("seq")
+    assert entry.data["interval_days"] == 21 and entry.data["active"] is False

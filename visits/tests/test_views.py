@@ -266,3 +266,112 @@ def test_overdue_list_for_a_unit_outside_the_jurisdiction_is_404(client_for, vil
     c = client_for(village_official)
     assert c.get(reverse("visits:overdue"), {"unit": tree.village_b1.pk}).status_code == 404
     assert c.get(reverse("visits:overdue"), {"unit": tree.town_a.pk}).status_code == 404
+
+
+# ---- the county's rules, receipts, cadre loads -------------------------------------------------
+
+
+def test_administrator_edits_a_policy_and_the_travel_rule_in_the_workspace(
+    client_for, administrator, policies
+):
+    from journal.models import Entry
+    from visits.models import TravelRule, VisitPolicy
+
+    c = client_for(administrator)
+    page = c.get(reverse("visits:rules")).content.decode()
+    assert "低保户每月入户" in page and "交通补贴规则" in page
+    policy = VisitPolicy.objects.get(name="低保户每月入户")
+    response = c.post(
+        reverse("visits:policy_edit", args=[policy.pk]),
+        {
+            "name": "低保户每三周入户",
+            "tag": policy.tag_id,
+            "occupancy": "",
+            "interval_days": 21,
+            "required_mode": "in_person",
+            "weight": 6,
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    policy.refresh_from_db()
+    assert policy.interval_days == 21 and policy.name == "低保户每三周入户"
+    response = c.post(
+        reverse("visits:rules"),
+        {
+            "fuel_price": "8.10",
+            "consumption_l_per_100km": "6.5",
+            "subsidy_per_month": "400",
+            "subsidy_per_km": "0",
+        },
+    )
+    assert response.status_code == 302
+    rule = TravelRule.objects.get(county=policy.county)
+    assert str(rule.fuel_price) == "8.10" and rule.subsidy_per_month == 400
+    assert {"visits.policy.saved", "visits.rule.saved"} <= set(Entry.objects.values_list("action", flat=True))
+    page = c.get(reverse("visits:rules")).content.decode()
+    assert "回执" in page
+
+
+def test_a_new_policy_needs_a_tag_or_occupancy(client_for, county_supervisor, policies):
+    c = client_for(county_supervisor)
+    response = c.post(
+        reverse("visits:policy_new"),
+        {"name": "空的", "tag": "", "occupancy": "", "interval_days": 7, "required_mode": "any", "weight": 5},
+    )
+    assert response.status_code == 200 and "请选一个标签" in response.content.decode()
+    response = c.post(
+        reverse("visits:policy_new"),
+        {
+            "name": "外出户每月联系",
+            "occupancy": "away",
+            "interval_days": 30,
+            "required_mode": "any",
+            "weight": 5,
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_field_staff_cannot_open_the_rules(client_for, village_official, township_cadre, policies):
+    from visits.models import VisitPolicy
+
+    policy = VisitPolicy.objects.first()
+    for user in (village_official, township_cadre):
+        c = client_for(user)
+        assert c.get(reverse("visits:rules")).status_code == 403
+        assert c.get(reverse("visits:policy_edit", args=[policy.pk])).status_code == 404
+        assert c.post(reverse("visits:policy_new"), {"name": "x"}).status_code == 403
+
+
+def test_visit_log_links_each_visit_to_its_receipt(client_for, village_official, elder):
+    from journal.models import Entry
+    from visits import services
+
+    visit = services.visit_record(actor=village_official, household=elder.household)
+    seq = Entry.objects.filter(target_type="visits.visit", target_id=str(visit.pk)).latest("seq").seq
+    body = client_for(village_official).get(reverse("visits:visit_list")).content.decode()
+    assert reverse("journal:receipt", args=[seq]) in body
+
+
+def test_plan_page_shows_each_cadres_load_and_the_receipt(client_for, township_cadre, tree, policies):
+    from core.testing import make_person, make_staff
+    from territory.roles import Role
+    from visits import services
+
+    other = make_staff(Role.TOWNSHIP_CADRE, [tree.village_a1], username="cadre-a-2")
+    for n in range(4):
+        hh = make_household(
+            tree.village_a1, address=f"甲一村{n}组", latitude=33.96 + n / 2000, longitude=114.56
+        )
+        make_person(hh, f"老人{n}").tags.add(tree.tags["elderly_alone"])
+    plan = services.plan_create(
+        actor=township_cadre,
+        township=tree.town_a,
+        day=timezone.localdate() + timedelta(days=1),
+        cadres=[township_cadre, other],
+    )
+    body = client_for(township_cadre).get(reverse("visits:plan_detail", args=[plan.pk])).content.decode()
+    assert "每位干部的工作量" in body and "每位干部最多 3 户" in body
+    assert body.count('class="load-bar"') == 2
+    assert "/journal/receipt/" in body or "回执" in body

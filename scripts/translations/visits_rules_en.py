@@ -1,0 +1,46 @@
+"""English for the visits rules pages, lunch window, cadre loads and distance table (session 2)."""
+
+EN = {
+    "午休最早开始": "Lunch break: earliest start",
+    "午休最晚结束（不填则按开始时间固定午休）": "Lunch break: latest end (blank: a fixed break at the start time)",
+    "几位干部的户数尽量均匀": "Share households evenly between cadres",
+    "每位干部最多走访户数（可不填）": "Most households per cadre (optional)",
+    "午休时段比午休时长还短": "The lunch window is shorter than the break",
+    "优先权重（1–10）": "Priority weight (1–10)",
+    "（不按标签）": "(no tag)",
+    "（不限）": "(any)",
+    "请选一个标签，或选居住情况": "Choose a tag or a living situation",
+    "设置规划参数": "Planning settings saved",
+    "上传距离表": "Distance table uploaded",
+    "删除距离表": "Distance table deleted",
+    "走访要求不属于这个县": "The visit policy belongs to another county",
+    "第%(n)s行：应有三列（起点、终点、公里）": "Row %(n)s: three columns expected (from, to, km)",
+    "第%(n)s行：公里数应在 0 到 1000 之间": "Row %(n)s: km must be between 0 and 1000",
+    "第%(n)s行：本乡镇找不到户编号 %(no)s": "Row %(n)s: no household numbered %(no)s in this township",
+    "第%(n)s行：起点和终点相同": "Row %(n)s: start and end are the same",
+    "第%(n)s行：这一段前面已经写过，公里数不同": "Row %(n)s: this leg is already listed with another distance",
+    "距离表是空的": "The distance table is empty",
+    "时间应写成 时:分，例如 11:30": "Write times as HH:MM, e.g. 11:30",
+    "走访要求与补贴": "Visit policies and travel rule",
+    "每位干部的工作量": "Each cadre's load",
+    "均衡分配：每位干部最多 %(n)s 户": "Shared evenly: at most %(n)s households per cadre",
+    "户数": "Households",
+    "在外（小时）": "Out (hours)",
+    "修改走访要求": "Change a visit policy",
+    "新增走访要求": "New visit policy",
+    "切换": "Switch",
+    "覆盖率和待走访名单都按这里的要求计算，改了立即生效，每次修改都记入公平记录。": (
+        "Coverage and the due lists follow these policies; changes apply at once and every change goes into the fair record."
+    ),
+    "对象": "Applies to",
+    "停用": "Off",
+    "修改": "Change",
+    "还没有走访要求": "No visit policies yet",
+    "出行台账和每月报销单按这里的油价、油耗和补贴计算。": (
+        "The travel ledger and the monthly claims use this fuel price, consumption and subsidy."
+    ),
+    "您可以查看，但不能修改。": "You can see this but not change it.",
+    "回执": "Receipt",
+    "交通补贴规则已保存": "Travel rule saved",
+    "走访要求已保存": "Visit policy saved",
+}
