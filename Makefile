@@ -48,9 +48,9 @@ prod-stop:
 prod-status:
 	bash scripts/prod_local.sh status
 
-# Locust: a county's working day against prod-local with county data (minutes; docs/bench/load.md).
+# Locust (own .venv-load from requirements-load.txt): a county's working day against prod-local with
+# county data, then /healthz for the stack's ceiling; report in var/load/ (minutes; docs/bench/load.md).
 load: setup
-	$(BIN)/pip install -q -r requirements-load.txt
 	bash scripts/load.sh
 
 clean:

@@ -167,6 +167,7 @@ log_min_duration_statement = 500
 EOF
   fi
   if pg_running; then return 0; fi
+  port_free_or_die "$PG_PORT" postgres
   say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   pg pg_ctl -D "$PGDATA" -w -t 60 start >/dev/null
   ln -sfn "$PGDATA/log" "$LOGS/postgres"
@@ -186,8 +187,12 @@ ensure_database() {
   return 0
 }
 
+# Another prod-local (another checkout) may hold the fixed ports: refuse rather than mix two stacks.
+port_free_or_die() { ! port_open "$1" || die "127.0.0.1:$1 is already in use by a process this state dir did not start ($2); stop the other prod-local first"; }
+
 start_redis() {
   alive "$RUN/redis.pid" && return 0
+  port_free_or_die "$REDIS_PORT" redis
   say "starting Redis on 127.0.0.1:$REDIS_PORT"
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --daemonize yes \
     --pidfile "$RUN/redis.pid" --logfile "$LOGS/redis.log" --dir "$RUN" --maxmemory 512mb \
@@ -223,6 +228,7 @@ first_data() {
 start_app() { # n port
   local pidf="$RUN/app$1.pid"
   alive "$pidf" && return 0
+  port_free_or_die "$2" "app$1"
   say "starting app$1 (gunicorn) on 127.0.0.1:$2"
   (load_env && cd "$ROOT" && "$BIN/gunicorn" -c deploy/gunicorn.conf.py --bind "127.0.0.1:$2" --daemon \
     --pid "$pidf" --error-logfile "$LOGS/app$1.log" --name "doorstep-app$1")
@@ -270,6 +276,7 @@ EOF
 
 start_nginx() {
   alive "$RUN/nginx.pid" && return 0
+  port_free_or_die "$NGINX_PORT" nginx
   render_nginx
   nginx -t -q -p "$NGX" -c "$NGX/nginx.conf" -e "$LOGS/nginx-error.log"
   say "starting nginx on $URL"
