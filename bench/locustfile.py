@@ -25,7 +25,8 @@ from locust.contrib.fasthttp import FastHttpUser
 
 PLAN = json.loads(Path(os.environ.get("LOAD_PLAN", "var/load/plan.json")).read_text(encoding="utf-8"))
 PACE = float(os.environ.get("LOAD_PACE", "2.5"))  # requests per second per simulated person
-PENDING = deque(PLAN["pending_demands"])
+# The warm-up (LOAD_PENDING_PART=1) and the measured run (0) accept disjoint halves of the pending demands.
+PENDING = deque(PLAN["pending_demands"][int(os.environ.get("LOAD_PENDING_PART", "0")) :: 2])
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _counters = {"official": 0, "cadre": 0, "handler": 0}
 

@@ -2,7 +2,7 @@
 # `make load`: Locust's county working day against `make prod-local` with county-scale data, then a
 # short /healthz run on the same stack (its own ceiling), and a report (docs/bench/load.md explains it).
 #
-#   LOAD_USERS=60 LOAD_SPAWN=10 LOAD_TIME=3m LOAD_PACE=2.5 LOAD_CEILING_TIME=30s bash scripts/load.sh
+#   LOAD_USERS=70 LOAD_SPAWN=10 LOAD_TIME=3m LOAD_PACE=2.5 LOAD_CEILING_TIME=30s bash scripts/load.sh
 #
 # Bounded: fixed users, spawn rate and run time; loopback only (the locustfile refuses any other host).
 # The prod-local state for this run lives in var/prod-local-county (PROD_LOCAL_DIR); the county data is
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export PROD_LOCAL_DIR=${PROD_LOCAL_DIR:-$ROOT/var/prod-local-county}
 export PROD_LOCAL_DATA=${PROD_LOCAL_DATA:-county}
-USERS=${LOAD_USERS:-60}
+USERS=${LOAD_USERS:-70}
 SPAWN=${LOAD_SPAWN:-10}
 RUN_TIME=${LOAD_TIME:-3m}
 CEILING_TIME=${LOAD_CEILING_TIME:-30s}
@@ -35,10 +35,14 @@ trap stop_stack EXIT
 (set -a && . "$PROD_LOCAL_DIR/env" && set +a && .venv/bin/python bench/load_prepare.py --out "$OUT/plan.json")
 export LOAD_PLAN=$OUT/plan.json
 
+# Warm-up (not measured): every gunicorn worker imports the app and fills its caches on its first requests.
+echo "== warm-up: 20 users, ${LOAD_WARMUP_TIME:-30s} (discarded)"
+LOAD_PENDING_PART=1 "$LOCUST_VENV/bin/locust" -f bench/locustfile.py --headless --host "$HOST" -u 20 -r 10 -t "${LOAD_WARMUP_TIME:-30s}" \
+  --stop-timeout 5 --only-summary VillageOfficial TownshipCadre CountyHandler Resident >"$OUT/warmup.txt" 2>&1 || true
 uptime | tee "$OUT/uptime-before.txt"
 echo "== mixed: $USERS users, spawn $SPAWN/s, $RUN_TIME, $LOAD_PACE req/s per user"
 "$LOCUST_VENV/bin/locust" -f bench/locustfile.py --headless --host "$HOST" \
-  -u "$USERS" -r "$SPAWN" -t "$RUN_TIME" --stop-timeout 10 --csv "$OUT/mixed" --only-summary \
+  -u "$USERS" -r "$SPAWN" -t "$RUN_TIME" --stop-timeout 10 --csv "$OUT/mixed" --only-summary --reset-stats \
   VillageOfficial TownshipCadre CountyHandler Resident 2>&1 | tail -45 | tee "$OUT/mixed.txt" || true
 uptime | tee "$OUT/uptime-mixed.txt"
 echo "== ceiling: $USERS users on /healthz, $CEILING_TIME"

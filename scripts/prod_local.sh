@@ -244,7 +244,7 @@ start_bg() { # name command... (a foreground manage.py process, detached into it
   echo $! >"$pidf"
 }
 
-has_periodic() { [ -n "$(find "$ROOT" -path "$ROOT/.venv" -prune -o -name run_periodic.py -path '*management/commands*' -print -quit)" ]; }
+has_periodic() { compgen -G "$ROOT/*/management/commands/run_periodic.py" >/dev/null; }
 
 render_nginx() {
   mkdir -p "$NGX/tmp" "$NGX/logs"
@@ -321,8 +321,13 @@ do_start() {
   start_bg worker db_worker
   if has_periodic; then start_bg periodic run_periodic; else say "periodic: manage.py run_periodic is not on this branch yet (skipped)"; fi
   start_nginx
-  local code
-  code=$(python3 -c "import urllib.request as u; print(u.urlopen('$URL/readyz', timeout=10).status)" 2>/dev/null || echo down)
+  # The first requests import the whole app in each worker: on a busy machine that takes a while.
+  local code=down i
+  for ((i = 0; i < 12; i++)); do
+    code=$(python3 -c "import urllib.request as u; print(u.urlopen('$URL/readyz', timeout=10).status)" 2>/dev/null || echo down)
+    [ "$code" = 200 ] && break
+    sleep 2
+  done
   [ "$code" = 200 ] || die "$URL/readyz did not answer 200 (got $code); see $LOGS"
   echo
   say "Doorstep (production settings) is at $URL/work/   public portal: $URL/"
