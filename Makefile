@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint messages bench bench-planner clean
+.PHONY: setup demo test lint messages bench bench-planner clean prod-local prod-stop prod-status load
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Doorstep needs Python 3.11 or newer")'
@@ -36,6 +36,22 @@ bench: setup
 bench-planner: setup
 	$(BIN)/pip install -q -r requirements-bench.txt
 	$(BIN)/python bench/visits_planner.py
+
+# Production topology on loopback (nginx :8080, gunicorn :8101/:8102, worker, PostgreSQL :5433, Redis :6380).
+# Needs root; PROD_LOCAL_DATA=small|county|none. Interface and files: scripts/prod_local.sh, docs/deploy.md.
+prod-local: setup
+	bash scripts/prod_local.sh start
+
+prod-stop:
+	bash scripts/prod_local.sh stop
+
+prod-status:
+	bash scripts/prod_local.sh status
+
+# Locust (own .venv-load from requirements-load.txt): a county's working day against prod-local with
+# county data, then /healthz for the stack's ceiling; report in var/load/ (minutes; docs/bench/load.md).
+load: setup
+	bash scripts/load.sh
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -7,10 +7,14 @@ from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.urls import serve_pattern
 
 from config.api import api
+from core import views as core_views
 from portal import views as portal_views
 from territory import views as territory_views
 
 urlpatterns = [
+    # Probes for nginx/monitoring and the load test's ceiling (no login, no personal data).
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("work/", territory_views.home, name="home"),
     path("accounts/login/", territory_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", territory_views.LogoutView.as_view(), name="logout"),

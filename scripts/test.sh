@@ -22,7 +22,7 @@ DJANGO_SETTINGS_MODULE=config.settings.prod \
   DOORSTEP_SECRET_KEY="$($BIN/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
   DOORSTEP_FIELD_KEYS="v1:$($BIN/python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
   DOORSTEP_INDEX_KEY="$($BIN/python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')" \
-  DATABASE_URL="$PG_URL" DOORSTEP_ALLOWED_HOSTS=doorstep.example.org \
+  DATABASE_URL="$PG_URL" REDIS_URL=redis://127.0.0.1:6379/0 DOORSTEP_ALLOWED_HOSTS=doorstep.example.org \
   $BIN/python manage.py check --deploy --fail-level WARNING
 
 step "pytest on SQLite"

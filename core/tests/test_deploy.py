@@ -1,0 +1,161 @@
+"""The deployment files: the nginx template renders completely, and production settings refuse unsafe setups."""
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+DEPLOY = Path(settings.BASE_DIR) / "deploy"
+
+
+def _renderer():
+    spec = importlib.util.spec_from_file_location("render_nginx", DEPLOY / "render_nginx.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_nginx_site_renders_every_placeholder():
+    site = _renderer().render_site(
+        upstreams=["127.0.0.1:8001", "127.0.0.1:8002"],
+        listen="443 ssl",
+        server_name="doorstep.example.org",
+        proto="https",
+        static_root="/srv/doorstep/static/",
+    )
+    assert "@" not in site.replace("@@", "")
+    assert "server 127.0.0.1:8001 max_fails=1" in site
+    assert "server 127.0.0.1:8002 max_fails=1" in site
+    assert "client_max_body_size 60m;" in site
+    assert "alias /srv/doorstep/static/;" in site
+    assert "proxy_set_header X-Forwarded-Proto https;" in site
+    # Retrying on another app server only for idempotent requests: a POST is never sent twice.
+    retry = [line.strip() for line in site.splitlines() if line.strip().startswith("proxy_next_upstream ")]
+    assert retry == ["proxy_next_upstream error timeout http_502 http_503 http_504;"]
+    for code in ("413", "502", "504"):
+        assert f"/_errors/{code}.html" in site
+
+
+def test_a_missing_value_is_an_error_not_a_broken_config():
+    r = _renderer()
+    with pytest.raises(KeyError, match="LISTEN"):
+        r.render("listen @LISTEN@;", {})
+    with pytest.raises(ValueError, match="upstream"):
+        r.render_site(upstreams=[])
+
+
+def test_error_pages_speak_chinese_and_english():
+    for code, zh, en in (
+        ("413", "太大", "too large"),
+        ("502", "暂时无法访问", "unavailable"),
+        ("504", "超时", "too long"),
+    ):
+        page = (DEPLOY / "nginx" / "errors" / f"{code}.html").read_text(encoding="utf-8")
+        assert zh in page and en in page, code
+
+
+@pytest.mark.skipif(
+    not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(), reason="nginx not installed"
+)
+def test_rendered_configuration_passes_nginx_t(tmp_path):
+    r = _renderer()
+    (tmp_path / "tmp").mkdir()
+    site = r.render_site(
+        upstreams=["127.0.0.1:8101", "127.0.0.1:8102"],
+        listen="127.0.0.1:18080",
+        static_root=str(tmp_path),
+        media_root=str(tmp_path),
+        access_log=str(tmp_path / "access.log"),
+        error_log=str(tmp_path / "error.log"),
+    )
+    (tmp_path / "doorstep.conf").write_text(site, encoding="utf-8")
+    main = r.render_main(
+        prefix=str(tmp_path),
+        site_conf=str(tmp_path / "doorstep.conf"),
+        pid_file=str(tmp_path / "nginx.pid"),
+        error_log=str(tmp_path / "error.log"),
+        mime_types="/etc/nginx/mime.types",
+    )
+    (tmp_path / "nginx.conf").write_text(main, encoding="utf-8")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    result = subprocess.run(  # noqa: S603 - fixed binary, generated file
+        [
+            nginx,
+            "-t",
+            "-q",
+            "-p",
+            str(tmp_path),
+            "-c",
+            str(tmp_path / "nginx.conf"),
+            "-e",
+            str(tmp_path / "error.log"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+PROD_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+    "DOORSTEP_SECRET_KEY": "x" * 60,
+    "DOORSTEP_FIELD_KEYS": "v1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    "DOORSTEP_INDEX_KEY": "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=",
+    "DATABASE_URL": "postgres://doorstep@127.0.0.1:5432/doorstep",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "DOORSTEP_ALLOWED_HOSTS": "doorstep.example.org",
+}
+PROBE = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.CACHES['default']['BACKEND'], s.SESSION_COOKIE_SECURE, s.SESSION_ENGINE)"
+)
+
+
+def _prod(**overrides) -> subprocess.CompletedProcess:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DOORSTEP_", "DJANGO_", "REDIS_", "DATABASE_"))
+    }
+    env.update(PROD_ENV)
+    env.update(overrides)
+    env = {k: v for k, v in env.items() if v is not None}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", PROBE],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_shares_its_cache_and_sessions_through_redis():
+    result = _prod()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "True",
+        "django.contrib.sessions.backends.cached_db",
+    ]
+
+
+def test_production_without_redis_refuses_to_start():
+    result = _prod(REDIS_URL=None)
+    assert result.returncode != 0
+    assert "REDIS_URL" in result.stderr
+
+
+def test_insecure_loopback_cookies_only_on_loopback_hosts():
+    relaxed = _prod(DOORSTEP_INSECURE_LOOPBACK="1", DOORSTEP_ALLOWED_HOSTS="127.0.0.1,localhost")
+    assert relaxed.returncode == 0, relaxed.stderr
+    assert relaxed.stdout.split()[1] == "False"
+    refused = _prod(DOORSTEP_INSECURE_LOOPBACK="1")
+    assert refused.returncode != 0
+    assert "loopback" in refused.stderr
