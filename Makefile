@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint messages bench bench-planner clean
+.PHONY: setup demo test lint messages bench bench-planner faults clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Doorstep needs Python 3.11 or newer")'
@@ -36,6 +36,11 @@ bench: setup
 bench-planner: setup
 	$(BIN)/pip install -q -r requirements-bench.txt
 	$(BIN)/python bench/visits_planner.py
+
+# Fault drills (docs/faults.md): kill an app server, restart PostgreSQL mid-import, kill the worker mid-task,
+# overfill the upload limit, against scripts/prod_local.sh's topology (started if needed; needs root).
+faults: setup
+	$(BIN)/pytest -q -m faults faults/ -rA
 
 clean:
 	rm -rf $(VENV) var staticfiles

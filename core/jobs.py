@@ -238,6 +238,10 @@ class _Heart(threading.Thread):
         self.wake = threading.Event()
 
     def run(self) -> None:
+        from django.apps import apps
+
+        while not apps.ready:  # started from CoreConfig.ready(), before the other apps are
+            time.sleep(0.1)
         ticks = 0
         every = max(1, int(60 / heartbeat_seconds()))
         while True:
