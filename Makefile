@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint messages bench bench-planner clean prod-local prod-stop prod-status load
+.PHONY: setup demo test lint messages bench bench-planner clean prod-local prod-stop prod-status load faults
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Doorstep needs Python 3.11 or newer")'
@@ -52,6 +52,11 @@ prod-status:
 # county data, then /healthz for the stack's ceiling; report in var/load/ (minutes; docs/bench/load.md).
 load: setup
 	bash scripts/load.sh
+
+# Fault drills (docs/faults.md): kill an app server, restart PostgreSQL mid-import, kill the worker mid-task,
+# overfill the upload limit, against scripts/prod_local.sh's topology (started if needed; needs root).
+faults: setup
+	$(BIN)/pytest -q -m faults faults/ -rA
 
 clean:
 	rm -rf $(VENV) var staticfiles

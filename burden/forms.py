@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from burden.models import RowUnit, TaskType
+from core.uploads import check_size
 
 
 class _UnitChoice(forms.ModelMultipleChoiceField):
@@ -86,8 +87,7 @@ class UploadForm(forms.Form):
         f = self.cleaned_data["file"]
         if not f.name.lower().endswith((".xlsx", ".xlsm")):
             raise forms.ValidationError(_("只支持 .xlsx 格式，请在Excel里另存为 .xlsx 后再上传"))
-        if f.size > 20 * 1024 * 1024:
-            raise forms.ValidationError(_("文件太大（超过20MB）"))
+        check_size(f.size, cap_mb=20)
         return f
 
 

@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from core import jobs
+
 logger = logging.getLogger(__name__)
 
 
@@ -51,3 +53,23 @@ def run_fill(fill_id: int) -> None:
             "finished_at",
         ]
     )
+
+
+@jobs.on_lost(run_fill)
+def _fill_lost(fill_id: int, *, reason: str) -> None:
+    """The worker died mid-fill (core.jobs): the fill is failed, with the reason, instead of "filling" forever."""
+    from burden.models import ReportFill
+
+    ReportFill.objects.filter(
+        pk=fill_id, status__in=[ReportFill.Status.QUEUED, ReportFill.Status.RUNNING]
+    ).update(status=ReportFill.Status.FAILED, error=reason, finished_at=timezone.now())
+
+
+@jobs.on_lost(run_fill)
+def _fill_lost(fill_id: int, *, reason: str) -> None:
+    """The worker died mid-fill (core.jobs): the fill is failed, with the reason, instead of "filling" forever."""
+    from burden.models import ReportFill
+
+    ReportFill.objects.filter(
+        pk=fill_id, status__in=[ReportFill.Status.QUEUED, ReportFill.Status.RUNNING]
+    ).update(status=ReportFill.Status.FAILED, error=reason, finished_at=timezone.now())

@@ -14,6 +14,7 @@ from burden import charts, filler, selectors, services
 from burden.forms import MappingForm, SettingForm, TaskFilterForm, TaskForm, UploadForm
 from burden.models import RowUnit, TaskType
 from burden.notice import parse_notice
+from core import jobs
 from territory.models import AdminUnit, Department
 from territory.selectors import jurisdiction_paths, staff_list, top_units, unit_list
 
@@ -372,6 +373,9 @@ def report_review(request, pk: int):
 @login_required
 def fill_detail(request, pk: int):
     fill = selectors.fill_get(user=request.user, pk=pk)
+    if fill.status in {fill.Status.QUEUED, fill.Status.RUNNING}:
+        jobs.reap_quietly()  # a worker killed mid-fill turns this page from "running" to "failed"
+        fill.refresh_from_db()
     name = "burden/_fill_status.html" if request.headers.get("HX-Request") else "burden/fill_detail.html"
     return render(request, name, {"fill": fill})
 

@@ -2,6 +2,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import size_validator
 from demands.models import Category, Demand
 
 
@@ -21,7 +22,7 @@ class IntakeForm(forms.Form):
     )
     source_visit_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     person = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    file = forms.FileField(label=_("照片或材料"), required=False)
+    file = forms.FileField(label=_("照片或材料"), required=False, validators=[size_validator(cap_mb=10)])
 
     def __init__(self, *args, villages=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,7 +94,7 @@ class MergeForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label=_("照片或材料"))
+    file = forms.FileField(label=_("照片或材料"), validators=[size_validator(cap_mb=10)])
 
 
 class DemandFilterForm(forms.Form):

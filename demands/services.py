@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import journal
-from core import crypto
+from core import crypto, uploads
 from core.masking import mask_phone
 from demands import stats as demand_stats
 from demands.models import (
@@ -806,8 +806,10 @@ def attachment_add(*, actor, demand: Demand, upload) -> Attachment:
     """Photos and documents up to 10 MB, type decided by content (not the name); kept outside the web root."""
     if actor is not None and not (actor.has_perm("demands.add_demand") or can_work(actor, demand)):
         raise PermissionDenied
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"file": _("文件不能超过10MB")})
+    try:
+        uploads.check_size(upload.size, cap_mb=MAX_ATTACHMENT_BYTES // uploads.MB)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
     head = upload.read(8192)
     upload.seek(0)
     kind = filetype.guess(head)

@@ -292,8 +292,8 @@ def demand_merge(request, pk: int):
 def attachment_upload(request, pk: int):
     def run(demand):
         form = AttachmentForm(request.POST, request.FILES)
-        if not form.is_valid():
-            raise ValidationError(_("请选择文件"))
+        if not form.is_valid():  # too large (the message names the limit) or no file at all
+            raise ValidationError(list(form.errors.get("file", [])) if request.FILES else _("请选择文件"))
         services.attachment_add(actor=request.user, demand=demand, upload=form.cleaned_data["file"])
         messages.success(request, _("已上传"))
 

@@ -252,9 +252,14 @@ def _preview_out(user, ledger_import, mapping=None) -> dict:
 
 @router.post("/ledger/imports", response={201: PreviewOut}, summary="上传台账并预览（尚未导入）")
 def upload_ledger(request, unit: Form[str], file: File[UploadedFile]):
+    from core.uploads import check_size
     from registry.ledger.services import ledger_upload
 
     target = _unit_for(request.auth, unit)
+    try:
+        check_size(file.size)
+    except ValidationError as exc:
+        raise HttpError(413, " ".join(exc.messages)) from None
     try:
         ledger_import = ledger_upload(
             actor=request.auth, unit=target, content=file.read(), filename=file.name

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import size_validator
 from registry.models import Household, Person
 
 
@@ -56,7 +57,7 @@ class PersonForm(forms.Form):
 
 class LedgerUploadForm(forms.Form):
     unit = forms.ChoiceField(label=_("导入到"))
-    file = forms.FileField(label=_("台账文件（.xlsx、.xls或.csv）"))
+    file = forms.FileField(label=_("台账文件（.xlsx、.xls或.csv）"), validators=[size_validator()])
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,8 @@
 
 from django_tasks import task
 
+from core import jobs
+
 
 @task()
 def run_ledger_import(ledger_import_id: int) -> dict:
@@ -9,3 +11,10 @@ def run_ledger_import(ledger_import_id: int) -> dict:
 
     result = ledger_run(ledger_import_id=ledger_import_id)
     return {"id": result.pk, "status": result.status}
+
+
+@jobs.on_lost(run_ledger_import)
+def _ledger_import_lost(ledger_import_id: int, *, reason: str) -> None:
+    from registry.ledger.services import ledger_mark_lost
+
+    ledger_mark_lost(ledger_import_id=ledger_import_id, reason=reason)

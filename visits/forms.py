@@ -3,6 +3,7 @@ from datetime import time
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import size_validator
 from visits.models import Mode
 
 
@@ -101,7 +102,9 @@ class PlannerSettingsForm(forms.Form):
     road_factor = forms.FloatField(label=_("道路系数"), initial=1.35, min_value=1, max_value=3)
     speed_kmh = forms.FloatField(label=_("平均车速（公里/小时）"), initial=35, min_value=5, max_value=100)
     matrix = forms.FileField(
-        label=_("距离表（CSV：起点户编号,终点户编号,公里；乡镇驻地写0）"), required=False
+        label=_("距离表（CSV：起点户编号,终点户编号,公里；乡镇驻地写0）"),
+        required=False,
+        validators=[size_validator()],
     )
 
     def __init__(self, *args, townships=(), **kwargs):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import jobs
 from core.excel import download
 from registry import selectors as registry_selectors
 from territory.models import AdminUnit, Staff
@@ -331,6 +332,9 @@ def planner_settings(request):
 @permission_required("visits.view_plan", raise_exception=True)
 def plan_detail(request, pk: int):
     plan = selectors.plan_get(user=request.user, pk=pk)
+    if plan.status in {Plan.Status.QUEUED, Plan.Status.RUNNING}:
+        jobs.reap_quietly()  # a worker killed mid-plan turns this page from "running" to "failed"
+        plan.refresh_from_db()
     routes = selectors.route_stops(plan=plan) if plan.status == Plan.Status.DONE else []
     template = (
         "visits/_plan_progress.html" if request.headers.get("HX-Request") else "visits/plan_detail.html"

@@ -143,6 +143,14 @@ MEDIA_URL = "/media/"
 # Private uploads (attachments, ledgers) live outside any served directory.
 PRIVATE_ROOT = Path(env("DOORSTEP_PRIVATE_ROOT", str(VAR_DIR / "private")))
 
+# Uploads: one limit for every file (ledgers, attachments, templates); see core/uploads.py. Files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file instead of memory; other form data stays small.
+DOORSTEP_MAX_UPLOAD_MB = int(env("DOORSTEP_MAX_UPLOAD_MB", "50"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = min(10, DOORSTEP_MAX_UPLOAD_MB) * 1024 * 1024
+WAGTAILDOCS_MAX_UPLOAD_SIZE = DOORSTEP_MAX_UPLOAD_MB * 1024 * 1024
+
 # Sessions: idle timeout (renewed on each request) plus an absolute lifetime.
 SESSION_COOKIE_AGE = int(env("DOORSTEP_SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True
@@ -165,6 +173,9 @@ DOORSTEP_FIELD_KEYS = env("DOORSTEP_FIELD_KEYS", "")
 DOORSTEP_INDEX_KEY = env("DOORSTEP_INDEX_KEY", "")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A running task's worker writes a heartbeat; a task whose worker is gone is reported failed (core/jobs.py).
+DOORSTEP_TASK_HEARTBEAT_SECONDS = float(env("DOORSTEP_TASK_HEARTBEAT_SECONDS", "15"))
+DOORSTEP_TASK_LOST_AFTER_SECONDS = float(env("DOORSTEP_TASK_LOST_AFTER_SECONDS", "120"))
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("REDIS_URL"):

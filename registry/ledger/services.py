@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import journal
-from core import crypto
+from core import crypto, jobs, uploads
 from core.excel import write_xlsx
 from core.masking import mask_id_number, mask_phone
 from registry.ledger import cells, columns, engine, reader
@@ -84,6 +84,10 @@ def progress_read(ledger_import: LedgerImport) -> dict:
 def ledger_upload(*, actor, unit: AdminUnit, content: bytes, filename: str) -> LedgerImport:
     """Keep the file privately and check that it can be read; nothing reaches the registry yet."""
     _require_import(actor, unit)
+    try:
+        uploads.check_size(len(content))
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
     suffix = Path(filename).suffix.lower()
     if suffix not in {".xlsx", ".xlsm", ".xls", ".csv"}:
         raise ValidationError(
@@ -455,12 +459,24 @@ def ledger_run(*, ledger_import_id: int) -> LedgerImport:
         _TABLE_CACHE.clear()
     except Exception as exc:
         logger.exception("ledger import %s failed", ledger_import.pk)
-        LedgerImport.objects.filter(pk=ledger_import.pk).update(
-            status=LedgerImport.Status.FAILED, error=str(exc)[:2000]
+        error = str(exc)[:2000]
+        jobs.through_outage(  # the database itself may be what failed (a restart): record it once it is back
+            lambda: LedgerImport.objects.filter(pk=ledger_import.pk).update(
+                status=LedgerImport.Status.FAILED, error=error
+            )
         )
         progress_write(ledger_import, phase="failed")
         raise
     return ledger_import
+
+
+def ledger_mark_lost(*, ledger_import_id: int, reason: str) -> None:
+    """The worker died mid-import (core.jobs): its transaction rolled back, so the import failed and can be re-run."""
+    lost = LedgerImport.objects.filter(
+        pk=ledger_import_id, status__in=[LedgerImport.Status.QUEUED, LedgerImport.Status.RUNNING]
+    ).update(status=LedgerImport.Status.FAILED, error=reason[:2000])
+    if lost:
+        progress_write(LedgerImport(pk=ledger_import_id), phase="failed")
 
 
 @dataclass
@@ -528,6 +544,10 @@ def import_file(
     *, actor, unit: AdminUnit, path: Path, sheet: str | None = None, mapping: dict | None = None
 ) -> LedgerImport:
     """Upload, confirm with the proposed (or remembered) mapping, and import now: the command's path."""
+    try:
+        uploads.check_size(Path(path).stat().st_size)  # before reading a huge file into memory
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
     content = Path(path).read_bytes()
     ledger_import = ledger_upload(actor=actor, unit=unit, content=content, filename=Path(path).name)
     if sheet:

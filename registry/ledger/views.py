@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import jobs
 from core.excel import XLSX_MIME
 from registry import selectors
 from registry.forms import LedgerUploadForm
@@ -128,6 +129,9 @@ def ledger_status(request, pk: int):
 
 
 def _status_context(ledger_import) -> dict:
+    if ledger_import.status in {ledger_import.Status.QUEUED, ledger_import.Status.RUNNING}:
+        jobs.reap_quietly()  # a worker killed mid-import turns this page from "running" to "failed"
+        ledger_import.refresh_from_db()
     progress = services.progress_read(ledger_import)
     total = progress.get("total") or 0
     percent = int(100 * progress.get("done", 0) / total) if total else 0

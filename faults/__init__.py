@@ -1,0 +1,1 @@
+"""Fault drills against the prod-local topology: `make faults` (docs/faults.md)."""
