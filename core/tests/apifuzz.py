@@ -207,10 +207,10 @@ def _body_refs(case) -> list[tuple[str, str, int]]:
 
 
 def _exists(kind: str, pk: int) -> bool:
-    from core.tests.fuzzworld import KINDS
-
     # Any user at all reaches nothing for a missing object; existence is looked up directly.
     from django.apps import apps
+
+    from core.tests.fuzzworld import KINDS
 
     model = {
         "unit": "territory.AdminUnit",

@@ -139,7 +139,10 @@ def build_world() -> World:
         ids["template"][label] = template.pk
         ids["fill"][label] = fill.pk
 
-    for label, village, uploader in [("a1", tree.village_a1, roles["village"]), ("b1", tree.village_b1, cadre_b)]:
+    for label, village, uploader in [
+        ("a1", tree.village_a1, roles["village"]),
+        ("b1", tree.village_b1, cadre_b),
+    ]:
         ledger = ledger_upload(
             actor=uploader, unit=village, content=ledgers.to_xlsx(ledgers.messy(3)), filename="台账.xlsx"
         )
@@ -203,7 +206,9 @@ def _plan(user, pk) -> bool:
     if plan is None:
         return False
     return (
-        _inside(user, plan.scope_path) or plan.created_by_id == user.pk or plan.routes.filter(cadre=user).exists()
+        _inside(user, plan.scope_path)
+        or plan.created_by_id == user.pk
+        or plan.routes.filter(cadre=user).exists()
     )
 
 

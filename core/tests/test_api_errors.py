@@ -36,7 +36,9 @@ def test_unauthenticated_write_is_401_not_a_csrf_403(client, tree, method, path)
 def test_signed_in_session_still_needs_the_csrf_token_to_write(village_official):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(village_official)
-    response = browser.post("/api/v1/burden/notices/parse", {"text": "关于报送材料的通知"}, content_type="application/json")
+    response = browser.post(
+        "/api/v1/burden/notices/parse", {"text": "关于报送材料的通知"}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert browser.get("/api/v1/territory/units").status_code == 200
 
@@ -85,3 +87,17 @@ def test_openapi_declares_every_error_an_operation_can_answer():
                 assert "404" in declared, f"{method} {path}"
             if method != "get":
                 assert "400" in declared, f"{method} {path}"
+
+
+def test_nul_in_a_query_parameter_is_422_naming_it(client, bearer):
+    response = client.get("/api/v1/registry/households", {"q": "王\x00"}, **bearer)
+    assert response.status_code == 422
+    assert response.json() == {"detail": "q: text must not contain NUL characters"}
+
+
+def test_nul_in_a_json_body_is_400(client, bearer):
+    response = client.post(
+        "/api/v1/burden/notices/parse", {"text": "通知\x00"}, content_type="application/json", **bearer
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Cannot parse request body"
