@@ -76,9 +76,9 @@ def steering(world: World) -> dict[str, list]:
     from territory.models import AdminUnit, Department, Staff
     from visits.models import Mode
 
-    units = {u.level: [] for u in AdminUnit.objects.all()}
-    for u in AdminUnit.objects.all():
-        units[u.level].append(u.pk)
+    units: dict[str, list[int]] = {}
+    for pk, level in AdminUnit.objects.values_list("pk", "level"):
+        units.setdefault(level, []).append(pk)
     ids = world.ids
     values = {
         **{param: list(ids[kind].values()) for param, kind in PATH_PARAM_KINDS.items()},
@@ -206,27 +206,25 @@ def _body_refs(case) -> list[tuple[str, str, int]]:
     ]
 
 
+MODELS = {
+    "unit": "territory.AdminUnit",
+    "household": "registry.Household",
+    "person": "registry.Person",
+    "visit": "visits.Visit",
+    "plan": "visits.Plan",
+    "stop": "visits.PlanStop",
+    "demand": "demands.Demand",
+    "task": "burden.Task",
+    "template": "burden.ReportTemplate",
+    "fill": "burden.ReportFill",
+    "ledger_import": "registry.LedgerImport",
+}
+
+
 def _exists(kind: str, pk: int) -> bool:
-    # Any user at all reaches nothing for a missing object; existence is looked up directly.
     from django.apps import apps
 
-    from core.tests.fuzzworld import KINDS
-
-    model = {
-        "unit": "territory.AdminUnit",
-        "household": "registry.Household",
-        "person": "registry.Person",
-        "visit": "visits.Visit",
-        "plan": "visits.Plan",
-        "stop": "visits.PlanStop",
-        "demand": "demands.Demand",
-        "task": "burden.Task",
-        "template": "burden.ReportTemplate",
-        "fill": "burden.ReportFill",
-        "ledger_import": "registry.LedgerImport",
-    }[kind]
-    assert kind in KINDS
-    return apps.get_model(model).objects.filter(pk=pk).exists()
+    return apps.get_model(MODELS[kind]).objects.filter(pk=pk).exists()
 
 
 def check_doorstep_rules(case, response, *, user, send) -> None:
