@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint messages bench bench-planner clean prod-local prod-stop prod-status load faults
+.PHONY: setup demo test fuzz lint messages bench bench-planner clean prod-local prod-stop prod-status load faults
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Doorstep needs Python 3.11 or newer")'
@@ -23,6 +23,11 @@ demo: setup
 
 test: setup
 	bash scripts/test.sh
+
+# Deeper API fuzz than `make test` runs: fresh random cases, 50 per operation and role (docs/api-fuzzing.md).
+fuzz: setup
+	DOORSTEP_FUZZ_EXAMPLES=$${DOORSTEP_FUZZ_EXAMPLES:-50} DOORSTEP_FUZZ_RANDOM=1 \
+	  $(BIN)/pytest -q -m fuzz -n $${DOORSTEP_TEST_WORKERS:-2}
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

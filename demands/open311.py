@@ -7,6 +7,7 @@ submitted the request (see docs/open311.md).
 """
 
 import math
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element, SubElement, tostring  # noqa: S405 - we only build XML, never parse it
@@ -93,7 +94,16 @@ def _fill(node: Element, item: dict) -> None:
         elif isinstance(value, bool):
             child.text = "true" if value else "false"
         elif value is not None:
-            child.text = str(value)
+            child.text = _xml_text(str(value))
+
+
+# Characters XML 1.0 cannot carry at all, not even escaped (C0 controls but tab/LF/CR, surrogates,
+# U+FFFE/U+FFFF). A client's text (or its unknown service_code echoed in an error) may hold them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: str) -> str:
+    return _NOT_XML.sub("\ufffd", value)
 
 
 def _respond(fmt: str, data, root_tag: str, item_tag: str | None, status: int = 200) -> HttpResponse:
@@ -109,6 +119,7 @@ def _error(fmt: str, status: int, description: str) -> HttpResponse:
 def _guard(view):
     def wrapper(request, fmt: str, **kwargs):
         try:
+            _refuse_nul(request)
             return view(request, fmt, **kwargs)
         except Open311Error as exc:
             return _error(fmt, exc.status, exc.description)
@@ -116,6 +127,14 @@ def _guard(view):
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
     return wrapper
+
+
+def _refuse_nul(request) -> None:
+    """No text a client sends may hold NUL: PostgreSQL cannot store it, and no person types it."""
+    for params in (request.GET, request.POST):
+        for name, values in params.lists():
+            if "\x00" in name or any("\x00" in v for v in values):
+                raise Open311Error(400, f"{name.replace(chr(0), '')} must not contain NUL characters")
 
 
 def _iso(value) -> str | None:
@@ -268,11 +287,15 @@ def _base_qs(request):
 
 
 def _parse_dt(value: str, name: str) -> datetime:
-    parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    try:
+        # A well-formed but impossible date (month 13, year 0) raises instead of answering None.
+        parsed = parse_datetime(value.replace(" ", "+")) if value else None
+        if parsed is not None and timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+    except (ValueError, OverflowError):
+        parsed = None
     if parsed is None:
         raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2026-11-01T00:00:00+08:00")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
     return parsed
 
 
@@ -320,6 +343,9 @@ def _create(request, fmt: str) -> HttpResponse:
             latitude, longitude = float(lat), float(lng)
         except ValueError:
             raise Open311Error(400, "lat and long must be numbers") from None
+        # "nan" and "inf" parse as floats; PostgreSQL would keep NaN and every JSON answer break.
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise Open311Error(400, "lat must be within -90..90 and long within -180..180") from None
         place_unit = place_unit or _nearest_village(latitude, longitude)
     if place_unit is None and address:
         place_unit = next(
@@ -340,6 +366,8 @@ def _create(request, fmt: str) -> HttpResponse:
             amount = Decimal(p["attribute[amount]"])
         except InvalidOperation:
             raise Open311Error(400, "attribute[amount] must be a number") from None
+        if not amount.is_finite():  # NaN cannot be compared with the routing rules' thresholds
+            raise Open311Error(400, "attribute[amount] must be a number")
     name = f"{p.get('last_name', '')}{p.get('first_name', '')}".strip() or _("匿名")
     try:
         demand = services.demand_create(
@@ -383,11 +411,13 @@ def _search(request, fmt: str) -> HttpResponse:
     else:
         now = timezone.now()
         end = _parse_dt(g["end_date"], "end_date") if g.get("end_date") else now
-        start = (
-            _parse_dt(g["start_date"], "start_date")
-            if g.get("start_date")
-            else end - timedelta(days=DEFAULT_DAYS)
-        )
+        if g.get("start_date"):
+            start = _parse_dt(g["start_date"], "start_date")
+        else:
+            try:
+                start = end - timedelta(days=DEFAULT_DAYS)
+            except OverflowError:  # an end_date in the first days of year 1
+                start = end
         if start > end:
             raise Open311Error(400, "start_date is after end_date")
         qs = qs.filter(created_at__gte=start, created_at__lte=end)

@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -79,7 +79,7 @@ class PersonFilters(Schema):
     village: int | None = None
     tag: str | None = None
     residence: str | None = None
-    min_age: int | None = None
+    min_age: int | None = Field(None, ge=0, le=120)  # as the page's form; a year out of range was a 500
     q: str | None = None
 
 

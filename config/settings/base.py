@@ -187,6 +187,7 @@ DOORSTEP_SITE_NAME = env("DOORSTEP_SITE_NAME", "家门口")
 DOORSTEP_SITE_NAME_LABEL = _("家门口 · 基层工作平台")
 
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_CLASS = "core.pagination.BoundedLimitOffsetPagination"  # limit <= 1000, offset bounded
 
 # Wagtail (the portal's CMS) under /cms/, signing in through Doorstep's own (throttled) login page.
 WAGTAIL_SITE_NAME = "家门口 · 门户网站"

@@ -62,3 +62,21 @@ def test_revoked_token_is_refused(client, village_official, data):
 def test_openapi_schema_is_served(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/registry/households" in schema["paths"]
+
+
+@pytest.mark.parametrize("min_age", [-1, 121, 525596533950408])
+def test_people_min_age_out_of_range_is_refused_not_a_server_error(api, data, min_age):
+    # Found by the API fuzz (docs/api-fuzzing.md): a year out of range raised OverflowError (500).
+    response = api.get("/api/v1/registry/people", {"min_age": min_age})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "min_age"
+
+
+def test_people_min_age_filters_by_birth_date(api, tree):
+    from datetime import date
+
+    household = make_household(tree.village_a1, address="甲一村三组3号")
+    make_person(household, "老人", birth_date=date(1930, 1, 1))
+    make_person(household, "孩子", birth_date=date(2020, 1, 1))
+    names = [p["name"] for p in api.get("/api/v1/registry/people", {"min_age": 80}).json()["items"]]
+    assert names == ["老人"]
