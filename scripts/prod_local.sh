@@ -35,10 +35,11 @@ DIR=$(cd "$DIR" && pwd)
 CACHE=${PROD_LOCAL_CACHE:-$ROOT/var/prod-local-cache}
 DATA=${PROD_LOCAL_DATA:-small}
 PGBIN=${PROD_LOCAL_PGBIN:-/usr/lib/postgresql/15/bin}
-PG_PORT=5433
-REDIS_PORT=6380
-NGINX_PORT=8080
-APP_PORTS=(8101 8102)
+# Ports can be moved (e.g. to run the fault drills beside a live stack); defaults as documented above.
+PG_PORT=${PROD_LOCAL_PG_PORT:-5433}
+REDIS_PORT=${PROD_LOCAL_REDIS_PORT:-6380}
+NGINX_PORT=${PROD_LOCAL_NGINX_PORT:-8080}
+APP_PORTS=("${PROD_LOCAL_APP1_PORT:-8101}" "${PROD_LOCAL_APP2_PORT:-8102}")
 URL="http://127.0.0.1:$NGINX_PORT"
 RUN=$DIR/run
 LOGS=$DIR/logs
@@ -323,7 +324,7 @@ do_start() {
   start_nginx
   # The first requests import the whole app in each worker: on a busy machine that takes a while.
   local code=down i
-  for ((i = 0; i < 12; i++)); do
+  for ((i = 0; i < 30; i++)); do  # up to ~60 s plus timeouts
     code=$(python3 -c "import urllib.request as u; print(u.urlopen('$URL/readyz', timeout=10).status)" 2>/dev/null || echo down)
     [ "$code" = 200 ] && break
     sleep 2
