@@ -325,7 +325,11 @@ def _create(request, fmt: str) -> HttpResponse:
         raise Open311Error(403, "api_key is missing or not valid")
     p = request.POST
     code = p.get("service_code", "")
-    category = _categories(_jurisdiction(request)).filter(code=code).first()
+    # A key issued to one county files into that county only, whatever jurisdiction_id it names.
+    named = _jurisdiction(request)
+    if client.county_id is not None and named is not None and named.pk != client.county_id:
+        raise Open311Error(403, "this api_key is not valid for that jurisdiction_id")
+    category = _categories(named or client.county).filter(code=code).first()
     if not code:
         raise Open311Error(400, "service_code is required")
     if category is None:

@@ -315,3 +315,27 @@ def test_a_document_cannot_be_made_public(setup, tree, village_official, setting
     document = services.attachment_add(actor=village_official, demand=demand, upload=pdf)
     with pytest.raises(ValidationError):
         services.attachment_set_public(actor=village_official, attachment=document, public=True)
+
+
+def test_a_county_key_files_only_into_its_own_county(client, setup, tree):
+    from demands.models import Open311Client
+    from territory import services as territory_services
+
+    other = territory_services.unit_create(actor=None, code="419902000000", name="邻县")
+    key = "county-bound-key-for-the-test"
+    Open311Client.objects.create(name="本县随手拍", county=tree.county, key_hash=Open311Client.hash_key(key))
+    form = {
+        "api_key": key,
+        "service_code": "road",
+        "description": "路灯坏了",
+        "address_id": tree.village_a1.code,
+    }
+
+    refused = client.post(f"{BASE}/requests.json", {**form, "jurisdiction_id": other.code})
+    assert refused.status_code == 403
+    assert refused.json() == [
+        {"code": 403, "description": "this api_key is not valid for that jurisdiction_id"}
+    ]
+    assert client.post(f"{BASE}/requests.json", form).status_code == 201
+    own = client.post(f"{BASE}/requests.json", {**form, "jurisdiction_id": tree.county.code})
+    assert own.status_code == 201
