@@ -6,7 +6,6 @@ import re
 from functools import lru_cache
 
 import jieba
-import jieba.analyse
 
 jieba.setLogLevel(logging.WARNING)
 # Terms residents search for that jieba's general dictionary may split or merge differently.
@@ -40,6 +39,10 @@ def html_to_text(value: str) -> str:
 
 def suggest_keywords(body: str, limit: int = 5) -> list[str]:
     """Keywords suggested from the text with jieba's TF-IDF extractor (the editor may change them)."""
+    # Imported here, not at the top: jieba.analyse loads its IDF table (~150 MB) on import, and every
+    # process (app servers, worker, ledger imports) would carry it though only editors' saves use it.
+    import jieba.analyse
+
     _ready()
     return [w for w in jieba.analyse.extract_tags(body or "", topK=limit * 2) if len(w) > 1][:limit]
 
