@@ -228,17 +228,8 @@ class Row:
 def _counts(now) -> dict:
     """Additive counts per group, so one GROUP BY pass can be rolled up into every table."""
     return {
-        "total": Count("id"),
-        "open": Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        **stats.additive_counts(),
         "due_to_accept": Count("id", filter=Q(accepted_at__isnull=False) | Q(accept_due__lte=now)),
-        "accepted_on_time_n": Count("id", filter=Q(accepted_on_time=True)),
-        "verdicts": Count("id", filter=Q(verdict_resolved__isnull=False)),
-        "resolved_n": Count("id", filter=Q(verdict_resolved=True)),
-        "satisfied_n": Count("id", filter=Q(verdict_satisfied=True)),
-        "answered_n": Count("hours_to_answer"),
-        "hours_sum": Sum("hours_to_answer"),
-        "breaches_n": Count("id", filter=Q(accept_breached=True) | Q(resolve_breached=True)),
-        "transfers_n": Sum("transfers"),
     }
 
 

@@ -22,7 +22,10 @@ from django.utils import timezone
 
 from demands.models import Demand, DemandStat
 
-OPEN = ("pending", "processing")
+OPEN = (
+    Demand.Status.PENDING,
+    Demand.Status.PROCESSING,
+)  # as services.OPEN_STATUSES; services imports this module
 COUNT_FIELDS = (
     "total",
     "open",
@@ -40,12 +43,11 @@ COUNT_FIELDS = (
 Key = tuple[int, date, int, int | None, int]  # county, month, owner unit, owner department, category
 
 
-def _counts() -> dict:
+def additive_counts() -> dict:
+    """The counts that add up across groups: the maintained table and the dashboard's live pass share them."""
     return {
         "total": Count("id"),
         "open": Count("id", filter=Q(status__in=OPEN)),
-        "accepted_n": Count("accepted_at"),
-        "unaccepted_n": Count("id", filter=Q(accepted_at__isnull=True)),
         "accepted_on_time_n": Count("id", filter=Q(accepted_on_time=True)),
         "verdicts": Count("verdict_resolved"),
         "resolved_n": Count("id", filter=Q(verdict_resolved=True)),
@@ -54,6 +56,14 @@ def _counts() -> dict:
         "hours_sum": Sum("hours_to_answer"),
         "breaches_n": Count("id", filter=Q(accept_breached=True) | Q(resolve_breached=True)),
         "transfers_n": Sum("transfers"),
+    }
+
+
+def _counts() -> dict:
+    return {
+        **additive_counts(),
+        "accepted_n": Count("accepted_at"),
+        "unaccepted_n": Count("id", filter=Q(accepted_at__isnull=True)),
     }
 
 
