@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -26,23 +27,40 @@ def neutralise(value):
 
 def write_xlsx(header: Sequence[str], rows: Iterable[Sequence], *, title: str = "Sheet1") -> bytes:
     """A streaming (write-only) workbook: memory stays flat however many rows there are."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31])
-    widths = [max(8, min(40, len(str(h)) * 2 + 2)) for h in header]
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    from openpyxl.cell import WriteOnlyCell
+    return write_xlsx_sheets([(title, header, rows)])
 
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    """A name Excel accepts (31 characters, none of []:*?/\\), unique in the workbook."""
+    title = (name or "Sheet")[:31]
+    for char in "[]:*?/\\":
+        title = title.replace(char, "_")
+    base, n = title, 1
+    while title in used:
+        n += 1
+        title = f"{base[:28]}_{n}"
+    used.add(title)
+    return title
+
+
+def write_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
+    """(sheet name, header, rows) per sheet, each with a bold frozen header and neutralised cells."""
+    wb = Workbook(write_only=True)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="F0F2F5")
-    head_cells = []
-    for h in header:
-        cell = WriteOnlyCell(ws, value=str(h))
-        cell.font, cell.fill = bold, fill
-        head_cells.append(cell)
-    ws.append(head_cells)
-    for row in rows:
-        ws.append([neutralise(v) for v in row])
+    used: set[str] = set()
+    for name, header, rows in sheets:
+        ws = wb.create_sheet(title=_sheet_title(name, used))
+        for i, h in enumerate(header, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(8, min(40, len(str(h)) * 2 + 2))
+        ws.freeze_panes = "A2"
+        head_cells = []
+        for h in header:
+            cell = WriteOnlyCell(ws, value=str(h))
+            cell.font, cell.fill = bold, fill
+            head_cells.append(cell)
+        ws.append(head_cells)
+        for row in rows:
+            ws.append([neutralise(v) for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

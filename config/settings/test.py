@@ -14,7 +14,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
 if "DATABASE_URL" not in os.environ:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
-PRIVATE_ROOT = BASE_DIR / "var" / "test-private"
+# one per pytest-xdist worker: each has its own database, so the same import ids, and its own files
+PRIVATE_ROOT = BASE_DIR / "var" / f"test-private-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 STORAGES = {

@@ -8,11 +8,12 @@ so the same code gives the preview (with the fields a match would change) and th
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from operator import mul
+from types import MappingProxyType
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -94,6 +95,9 @@ CHUNK = 2000
 PERSON_DIFF_FIELDS = ("name", "sex", "birth_date", "relation", "residence", "id_number", "phone", "note")
 
 
+_EMPTY: Mapping = MappingProxyType({})
+
+
 class RowResult:
     """What became (or would become) of one source row."""
 
@@ -112,10 +116,11 @@ class RowResult:
 
     def __init__(self, sheet: str, number: int, cells_: list):
         self.sheet, self.number, self.cells = sheet, number, cells_
-        self.outcome, self.reason, self.diff, self.name = "", "", {}, ""
-        self.household_diff: dict[str, list] = {}  # the household's own fields this row changes
-        self.person: Person | None = None
-        self.filled: dict[int, str] = {}  # household cells merged down from the rows above
+        # three dicts per row weigh ~40 MB over 200,000 rows: most rows share the read-only empty one
+        self.outcome, self.reason, self.diff, self.name = "", "", _EMPTY, ""
+        self.household_diff: Mapping[str, list] = _EMPTY  # the household's own fields this row changes
+        self.person: _Known | None = None
+        self.filled: Mapping[int, str] = _EMPTY  # household cells merged down from the rows above
 
     def changes(self) -> list[tuple[str, str, str]]:
         """(field name, old, new) for the preview: the person's changes, then the household's."""
@@ -150,7 +155,7 @@ class Plan:
     new_people: list[tuple[RowResult, dict]] = field(default_factory=list)
     updates: list[tuple[RowResult, "_Known", dict]] = field(default_factory=list)
     # existing households whose own fields change: (household, {field: new value}, row, diff)
-    household_updates: list[tuple[Household, dict, RowResult, dict]] = field(default_factory=list)
+    household_updates: list[tuple["_KnownHousehold", dict, RowResult, dict]] = field(default_factory=list)
     # tags to add and remove, by tag id: {("person"|"household", owner key): (add ids, remove ids)}
     person_tags: dict[object, tuple[set, set]] = field(default_factory=dict)
     household_tags: dict[object, tuple[set, set]] = field(default_factory=dict)
@@ -352,7 +357,7 @@ class _Parser:
             for f in household_cols:
                 if not rec[f] and carried.get(f):
                     rec[f] = carried[f]
-                    row.filled[column_of[f]] = carried[f]
+                    row.filled = {**row.filled, column_of[f]: carried[f]}
         if "name" not in mapping.values() and rec.head_name:
             rec.name = rec.head_name
             rec.relation = rec.relation or Person.Relation.HEAD
@@ -467,9 +472,44 @@ class _Known:
         "residence",
         "note",
         "id_index",
-        "id_masked",
         "phone_index",
-        "phone_masked",
+    )  # the masked ID and phone are read only for the rows whose diff shows them (_fill_masked)
+    __slots__ = FIELDS
+
+    def __init__(self, values):
+        for name, value in zip(self.FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+
+_SHARED_KNOWN = ("scope_path", "sex", "relation", "residence")
+
+
+def _known(qs):
+    """Existing people as _Known, their few distinct short values (scope, sex, relation, 居住状态)
+    shared rather than one string per person."""
+    columns = ["id", *_Known.FIELDS[1:]]
+    shared: dict[str, str] = {}
+    for values in qs.values_list(*columns).iterator(chunk_size=5000):
+        person = _Known(values)
+        for name in _SHARED_KNOWN:
+            value = getattr(person, name)
+            setattr(person, name, shared.setdefault(value, value))
+        yield person
+
+
+class _KnownHousehold:
+    """An existing household, as little of it as matching and updating need (model instances weigh
+    ~4x as much: ~70 MB for a 200,000-row ledger's households)."""
+
+    FIELDS = (
+        "pk",
+        "village_id",
+        "household_no",
+        "head_name",
+        "address",
+        "occupancy",
+        "scope_path",
+        "grid_id",
     )
     __slots__ = FIELDS
 
@@ -478,17 +518,15 @@ class _Known:
             setattr(self, name, value)
 
 
-def _known(qs):
-    columns = ["id", *_Known.FIELDS[1:]]
-    return (_Known(v) for v in qs.values_list(*columns).iterator(chunk_size=5000))
-
-
 def _existing_households(villages: set[int]) -> tuple[dict, dict]:
     by_no, by_head = {}, {}
-    qs = Household.objects.filter(village_id__in=villages).only(
-        "id", "village_id", "household_no", "head_name", "address", "occupancy", "scope_path", "grid_id"
-    )
-    for h in qs.iterator(chunk_size=5000):
+    shared: dict[str, str] = {}  # scope paths and 居住情况 repeat across thousands of households
+    columns = ["id", *_KnownHousehold.FIELDS[1:]]
+    qs = Household.objects.filter(village_id__in=villages).values_list(*columns)
+    for values in qs.iterator(chunk_size=5000):
+        h = _KnownHousehold(values)
+        h.scope_path = shared.setdefault(h.scope_path, h.scope_path)
+        h.occupancy = shared.setdefault(h.occupancy, h.occupancy)
         if h.household_no:
             by_no[(h.village_id, h.household_no)] = h
         by_head.setdefault((h.village_id, _norm(h.head_name), _norm(h.address)), h)
@@ -507,7 +545,7 @@ def _person_diff(person: Person, rec: dict, mapped: set[str]) -> dict:
         diff["name"] = [person.name, rec.name]
     info = rec.id_info
     if info is not None and person.id_index != rec.id_index:
-        diff["id_number"] = [person.id_masked, mask_id_number(info.number)]
+        diff["id_number"] = [_MASKED_LATER, mask_id_number(info.number)]
     for f in ("sex", "birth_date", "relation", "residence", "note"):
         if f not in mapped and not (f in ("sex", "birth_date") and info is not None):
             continue
@@ -522,8 +560,26 @@ def _person_diff(person: Person, rec: dict, mapped: set[str]) -> dict:
         if old != new:
             diff[f] = [_display(f, old), _display(f, new)]
     if rec.phone and person.phone_index != blind_index(rec.phone, "person.phone"):
-        diff["phone"] = [person.phone_masked, mask_phone(rec.phone)]
+        diff["phone"] = [_MASKED_LATER, mask_phone(rec.phone)]
     return diff
+
+
+_MASKED_LATER = object()  # the registry's masked value, filled in by _fill_masked
+
+
+def _fill_masked(updates: list) -> None:
+    """The old masked ID and phone of the people whose diff changes them, read for those rows only."""
+    wanted = [known.pk for row, known, _rec in updates if {"id_number", "phone"} & row.diff.keys()]
+    masked: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(wanted):
+        for pk, id_masked, phone_masked in Person.objects.filter(pk__in=chunk).values_list(
+            "pk", "id_masked", "phone_masked"
+        ):
+            masked[pk] = (id_masked, phone_masked)
+    for row, known, _rec in updates:
+        for name, index in (("id_number", 0), ("phone", 1)):
+            if name in row.diff and row.diff[name][0] is _MASKED_LATER:
+                row.diff[name][0] = masked.get(known.pk, ("", ""))[index]
 
 
 _CHOICES = {"sex": Person.Sex, "relation": Person.Relation, "residence": Person.Residence}
@@ -607,7 +663,7 @@ def plan(
 
     villages = {rec.village_obj.pk for _row, rec in kept}
     by_no, by_head = _existing_households(villages)
-    household_of: dict[tuple, Household] = {}
+    household_of: dict[tuple, _KnownHousehold | None] = {}
     for _row, rec in kept:
         key = rec.key
         if key in household_of:
@@ -690,6 +746,7 @@ def plan(
             row.outcome = UNCHANGED
     if parser.tags and any(rec.tag_said for _row, rec in kept):
         _plan_person_tags(result, kept, parser.tags)
+    _fill_masked(result.updates)
     _plan_households(result, kept, household_of, parser.tags)
     _check_sizes(result, records, household_of, members)
     return result
@@ -725,7 +782,7 @@ def _plan_person_tags(result: Plan, kept: list, tags: dict[str, Tag]) -> None:
         if new == old:
             continue
         result.person_tags[row.person.pk] = ({id_of[c] for c in new - old}, {id_of[c] for c in old - new})
-        row.diff["tags"] = [_tag_names(old, tags), _tag_names(new, tags)]
+        row.diff = {**row.diff, "tags": [_tag_names(old, tags), _tag_names(new, tags)]}
         if row.outcome == UNCHANGED:
             row.outcome = UPDATED
             result.updates.append((row, row.person, rec))
@@ -734,7 +791,8 @@ def _plan_person_tags(result: Plan, kept: list, tags: dict[str, Tag]) -> None:
 def _plan_households(result: Plan, kept: list, household_of: dict, tags: dict[str, Tag]) -> None:
     """A known household takes its address, 居住情况, grid and household tags from the ledger's rows.
 
-    Per household the first non-blank value in file order counts (a blank cell never erases); a
+    Per household the first non-blank value in file order counts (a blank cell never erases; the
+    address only of a household keyed by 户编号, as head and address are the others' identity); a
     household tag is on when any of the household's rows says so, off when its column is present and
     none does. The change is shown on, and counted with, the household's first row in the file.
     """
@@ -760,7 +818,10 @@ def _plan_households(result: Plan, kept: list, household_of: dict, tags: dict[st
         for _row, rec in rows:
             said |= rec.tag_said & household_codes
             want |= rec.tag_yes & household_codes
-            if rec.own_address and "address" not in values:
+            # a household found by head and address has that address as its identity: a member row
+            # writing another one (its head left blank) names a different place, not a move; changing it
+            # would lose the household on the next import. Only a 户编号 household can move.
+            if rec.own_address and key[0] == "no" and "address" not in values:
                 values["address"] = rec.own_address[:200]
             if rec.occupancy and "occupancy" not in values:
                 values["occupancy"] = rec.occupancy
@@ -978,15 +1039,20 @@ def _update_households(plan_: Plan, *, actor, target, now) -> None:
     for chunk in _chunks(plan_.household_updates, CHUNK):
         by_fields: dict[frozenset, list[Household]] = {}
         changes: dict[str, dict] = {}
-        for household, values, _row, diff in chunk:
+        for known, values, _row, diff in chunk:
+            household = Household(pk=known.pk)  # a partial instance: only the changed fields are written
             fields = {"updated_at"}
             for name, value in values.items():
                 setattr(household, name, value)
                 fields.add(name)
                 if name == "grid":
+                    # the household's new people (written after this) take the new scope too
+                    known.grid_id, known.scope_path = value.pk, value.path
                     household.scope_path = value.path
                     fields.add("scope_path")
                     Person.objects.filter(household_id=household.pk).update(scope_path=value.path)
+                else:
+                    setattr(known, name, value)
             household.updated_at = now
             changes[str(household.pk)] = diff
             if values:

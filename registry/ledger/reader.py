@@ -32,13 +32,47 @@ def decode_csv(data: bytes) -> str:
     raise UnreadableFile(_("无法识别这个CSV文件的编码，请另存为UTF-8或GBK编码的CSV，或直接上传Excel文件。"))
 
 
+INTERN_LIMIT = 1000  # distinct values a column may have and still be shared
+
+
+def shared_cells(rows) -> list[list]:
+    """The rows as lists, with each column's repeated strings made one object.
+
+    A 200,000-row ledger repeats its 村, 组, 民族, 与户主关系, 居住状态 in every row, each cell a new
+    string from the reader: sharing them saves ~100 MB, the largest part of what the rows weigh
+    (docs/bench/ledgers.md). A column with more distinct values than INTERN_LIMIT (names, IDs,
+    phones) stops being tracked, so the tables stay small.
+    """
+    seen: list[dict | None] = []
+    out = []
+    for source in rows:
+        row = list(source)
+        if len(seen) < len(row):
+            seen.extend({} for _ in range(len(row) - len(seen)))
+        for column, value in enumerate(row):
+            if type(value) is not str:
+                continue
+            table = seen[column]
+            if table is None:
+                continue
+            same = table.get(value)
+            if same is not None:
+                row[column] = same
+            elif len(table) < INTERN_LIMIT:
+                table[value] = value
+            else:
+                seen[column] = None
+        out.append(row)
+    return out
+
+
 def read_csv(data: bytes) -> list[Sheet]:
     text = decode_csv(data)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    rows = shared_cells(csv.reader(io.StringIO(text), dialect))
     return [Sheet(name="CSV", rows=rows)]
 
 
@@ -50,8 +84,7 @@ def read_workbook(path: Path) -> list[Sheet]:
         sheets = []
         for name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
-            sheets.append(Sheet(name=name, rows=[list(r) for r in rows]))
+            sheets.append(Sheet(name=name, rows=shared_cells(sheet.to_python(skip_empty_area=False))))
         return sheets
     except Exception as exc:  # noqa: BLE001 - calamine raises several error types for damaged files
         raise UnreadableFile(

@@ -3,7 +3,9 @@
 import hashlib
 import json
 import logging
+import os
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -17,12 +19,11 @@ from django.utils.translation import gettext as _
 
 import journal
 from core import crypto, jobs, uploads
-from core.excel import write_xlsx
+from core.excel import write_xlsx, write_xlsx_sheets
 from core.masking import mask_id_number, mask_phone
 from registry.ledger import cells, columns, engine, reader
 from registry.ledger import table as tables_
 from registry.ledger.columns import FIELDS, TAG_PREFIX
-from registry.ledger.workbook import write_xlsx_sheets
 from registry.models import LedgerImport, LedgerMapping, QuarantinedRow, Tag
 from territory.models import AdminUnit
 from territory.selectors import unit_in_scope
@@ -53,7 +54,8 @@ def _progress_path(ledger_import: LedgerImport) -> Path:
 def progress_write(ledger_import: LedgerImport, *, phase: str, done: int = 0, total: int = 0) -> None:
     """Progress lives in a small file: the import's own transaction hides DB writes until it commits."""
     path = _progress_path(ledger_import)
-    tmp = path.with_suffix(".tmp")
+    # a temporary file of this writer's own: the preview, the run and a re-run may write at once
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps({"phase": phase, "done": done, "total": total}))
     tmp.replace(path)
 

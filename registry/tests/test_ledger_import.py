@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import load_workbook
 
+from core.masking import mask_id_number
 from core.testing import make_household, make_person
 from journal.models import Entry
 from registry import idcard
@@ -255,6 +256,25 @@ def test_person_without_id_is_matched_by_name_birth_date_and_household(tree, vil
     )
     assert counts(result) == (0, 1, 0, 0)
     assert Person.objects.get().phone_masked.startswith("138")
+
+
+def test_a_changed_phone_and_a_new_id_show_the_registry_s_masked_values_before_confirming(
+    tree, village_official
+):
+    household = make_household(tree.village_a1, address="甲一村三组5号")
+    household.head_name = "王秀英"
+    household.save()
+    make_person(household, "王秀英", birth_date=date(1956, 3, 12), sex="F", phone="13800001111")
+    number = make_id(date(1956, 3, 12), 3, "F")
+    upload = services.ledger_upload(
+        actor=village_official,
+        unit=tree.village_a1,
+        content=ledgers.to_xlsx(Ledger(rows=[one_person(idn=number, 联系电话="13900002222")])),
+        filename="a.xlsx",
+    )
+    preview = services.ledger_preview(actor=village_official, ledger_import=upload)
+    assert preview.updates[0].diff["phone"] == ["138****1111", "139****2222"]
+    assert preview.updates[0].diff["id_number"] == ["", mask_id_number(number)]
 
 
 def test_id_registered_outside_the_import_unit_is_quarantined(tree, village_official):
