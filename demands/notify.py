@@ -2,7 +2,9 @@
 
 The default writes to the log (console); FileSender appends JSON lines to a file; HttpSmsSender
 posts to an SMS gateway over HTTP (signed with HMAC-SHA256), keeping every message in OutboundSms
-until the gateway accepts it and retrying failures (the `demands.sms_retry` periodic job); any other
+until the gateway accepts it: the first attempt runs as a background task (a slow gateway never holds
+up the page that caused the message), failures are retried by the `demands.sms_retry` periodic job,
+and a message is claimed before each attempt so the two never send it twice. Any other
 gateway plugs in by subclassing SmsSender and implementing `send_sms`. Messages go out after the
 transaction that caused them commits, so a rolled-back change never texts anyone.
 """
@@ -100,6 +102,8 @@ class HttpSmsSender(Sender):
     """
 
     BACKOFF_MINUTES = (1, 5, 15, 60, 240)
+    # a new message is the delivery task's; the retry job takes it only if the task has not within this
+    FIRST_ATTEMPT_MINUTES = 2
 
     def __init__(self):
         conf = getattr(settings, "DEMANDS_SMS_GATEWAY", {}) or {}
@@ -113,8 +117,10 @@ class HttpSmsSender(Sender):
         self.max_attempts = int(conf.get("max_attempts", 6))
 
     def send(self, messages: list[Message]) -> None:
+        """Store the messages, then hand their first attempt to the delivery task."""
         from demands.models import OutboundSms
 
+        first_attempt = timezone.now() + timedelta(minutes=self.FIRST_ATTEMPT_MINUTES)
         rows = [
             OutboundSms.objects.create(
                 phone_cipher=crypto.encrypt(m.phone, context="demands.sms.phone"),
@@ -122,12 +128,14 @@ class HttpSmsSender(Sender):
                 text=self.template.format(sign=self.sign_name, text=m.text),
                 ticket=m.ticket,
                 kind=m.kind,
+                next_attempt_at=first_attempt,
             )
             for m in messages
             if m.phone
         ]
-        for row in rows:
-            self.deliver(row)
+        if rows:
+            ids = [row.pk for row in rows]
+            transaction.on_commit(lambda: _enqueue_delivery(ids))
 
     def signed(self, body: bytes, timestamp: str) -> str:
         return "sha256=" + hmac.new(self.secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -162,6 +170,12 @@ class HttpSmsSender(Sender):
             "X-Doorstep-Timestamp": timestamp,
             "X-Doorstep-Signature": self.signed(body, timestamp),
         }
+        # claimed: only the attempt that moves the count from what it read sends (the task and the retry job)
+        claimed = OutboundSms.objects.filter(
+            pk=row.pk, status=OutboundSms.Status.PENDING, attempts=row.attempts
+        ).update(attempts=row.attempts + 1)
+        if not claimed:
+            return False
         row.attempts += 1
         try:
             status, content = self.post(body, headers)
@@ -198,11 +212,37 @@ def sms_retry_due(*, now=None) -> dict:
     )
     if not due:
         return {"sent": 0, "pending": 0}
+    sender = _gateway()
+    sent = sum(sender.deliver(row) for row in due)
+    return {"sent": sent, "pending": len(due) - sent}
+
+
+def sms_deliver(ids: list[int]) -> dict:
+    """The first attempt of newly stored messages (the delivery task); already claimed ones are skipped."""
+    from demands.models import OutboundSms
+
+    rows = list(OutboundSms.objects.filter(pk__in=ids, status=OutboundSms.Status.PENDING, attempts=0))
+    if not rows:
+        return {"sent": 0, "pending": 0}
+    sender = _gateway()
+    sent = sum(sender.deliver(row) for row in rows)
+    return {"sent": sent, "pending": len(rows) - sent}
+
+
+def _gateway() -> "HttpSmsSender":
     sender = get_sender()
     if not isinstance(sender, HttpSmsSender):
         sender = HttpSmsSender()  # queued under an earlier configuration: still the gateway's to send
-    sent = sum(sender.deliver(row) for row in due)
-    return {"sent": sent, "pending": len(due) - sent}
+    return sender
+
+
+def _enqueue_delivery(ids: list[int]) -> None:
+    from demands.tasks import sms_deliver_task
+
+    try:
+        sms_deliver_task.enqueue(ids)
+    except Exception:  # noqa: BLE001 - the messages are stored: the retry job sends them
+        logger.exception("could not queue SMS delivery for %s; the retry job will send them", ids)
 
 
 def get_sender() -> Sender:
