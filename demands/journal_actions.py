@@ -4,6 +4,7 @@ ACTIONS = {
     "demands.category.created": _("新建诉求类别"),
     "demands.category.updated": _("修改诉求类别"),
     "demands.rule.created": _("新建权责规则"),
+    "demands.rule.updated": _("修改权责规则"),
     "demands.rule.deleted": _("删除权责规则"),
     "demands.calendar.day_set": _("设置放假或调休上班日"),
     "demands.calendar.day_deleted": _("删除放假或调休设置"),

@@ -180,6 +180,49 @@ def category_update(*, actor, category: Category, **changes) -> Category:
     return category
 
 
+RULE_FIELDS = ("level", "department", "priority", "concerns_county_project", "amount_above")
+
+
+def _rule_value(name: str, value) -> str:
+    if value is None:
+        return ""
+    if name == "department":
+        return value.code
+    return str(value)
+
+
+@transaction.atomic
+def rule_update(*, actor, rule: AuthorityRule, **changes) -> AuthorityRule:
+    """Change a row of the authority matrix in place (its category stays: demands already routed keep
+    their owner; new demands follow the changed row). Journaled with each changed field's before and after."""
+    _require_config(actor, rule.category.county)
+    unknown = set(changes) - set(RULE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    department = changes.get("department", rule.department)
+    if department is not None and county_of(department.unit).pk != rule.category.county_id:
+        raise ValidationError({"department": _("只能选择本县的部门")})
+    before = {name: getattr(rule, name) for name in changes}
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    rule.full_clean()
+    changed = {
+        name: [_rule_value(name, before[name]), _rule_value(name, value)]
+        for name, value in changes.items()
+        if before[name] != value
+    }
+    if not changed:
+        return rule
+    rule.save(update_fields=[name for name in changes if name in changed])
+    journal.record(
+        actor=actor,
+        action="demands.rule.updated",
+        target=rule.category,
+        data={"rule": rule.pk, "category": rule.category.code, "changed": changed},
+    )
+    return rule
+
+
 @transaction.atomic
 def rule_delete(*, actor, rule: AuthorityRule) -> None:
     """Take a row out of the authority matrix; a category keeps at least one rule so demands can be routed."""

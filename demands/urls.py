@@ -12,6 +12,7 @@ urlpatterns = [
     path("settings/categories/", views.config_category_create, name="config_category_create"),
     path("settings/categories/<int:category_pk>/", views.config_category_edit, name="config_category_edit"),
     path("settings/rules/", views.config_rule_create, name="config_rule_create"),
+    path("settings/rules/<int:rule_pk>/", views.config_rule_edit, name="config_rule_edit"),
     path("settings/rules/<int:rule_pk>/delete/", views.config_rule_delete, name="config_rule_delete"),
     path("settings/calendar/", views.config_day_set, name="config_day_set"),
     path("settings/calendar/official/", views.config_calendar_official, name="config_calendar_official"),

@@ -45,6 +45,7 @@ def routes(tree) -> dict:
     routes["demands:config_rule_delete"] = {
         "rule_pk": AuthorityRule.objects.filter(category=setup["road"]).first().pk
     }
+    routes["demands:config_rule_edit"] = routes["demands:config_rule_delete"]
     day = calendar_day_set(actor=None, county=tree.county, date=date(2027, 1, 1), kind="holiday")
     routes["demands:config_day_delete"] = {"day_pk": day.pk}
     client, _key = open311_client_issue(actor=None, name="scoping", county=tree.county)

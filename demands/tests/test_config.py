@@ -78,6 +78,34 @@ def test_rules_are_added_and_the_last_rule_of_a_category_cannot_be_deleted(admin
     assert AuthorityRule.objects.filter(pk=last.pk).exists()
 
 
+def test_a_rule_is_edited_in_place_journaled_and_new_demands_follow_it(admin_client, setup, tree):
+    road = setup["road"]
+    rule = AuthorityRule.objects.filter(category=road).first()
+    url = f"{URL}rules/{rule.pk}/"
+    page = admin_client.get(url)
+    assert page.status_code == 200 and "修改“道路路灯”的权责规则" in page.content.decode()
+    data = {
+        "level": "county",
+        "department": setup["civil"].pk,
+        "priority": 7,
+        "concerns_county_project": "unknown",
+    }
+    assert admin_client.post(url, data).status_code == 302
+    rule.refresh_from_db()
+    assert (rule.level, rule.department, rule.priority) == ("county", setup["civil"], 7)
+    entry = Entry.objects.get(action="demands.rule.updated")
+    assert entry.data["changed"]["priority"][1] == "7" and entry.data["rule"] == rule.pk
+    from demands.services import route
+
+    routed = route(category=road, place_unit=tree.village_a1, concerns_county_project=False, amount=None)
+    assert routed.department == setup["civil"]
+    wrong = admin_client.post(url, data | {"priority": -1})
+    assert wrong.status_code == 400 and AuthorityRule.objects.get(pk=rule.pk).priority == 7
+    # saving it unchanged writes no journal entry
+    assert admin_client.post(url, data).status_code == 302
+    assert Entry.objects.filter(action="demands.rule.updated").count() == 1
+
+
 def test_a_holiday_set_here_moves_demand_deadlines_and_task_lead_times(admin_client, tree):
     from burden.workdays import working_days_between
 
