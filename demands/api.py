@@ -124,7 +124,7 @@ def _call(fn, **kwargs):
     except PermissionDenied as exc:
         raise HttpError(403, str(exc) or "forbidden") from None
     except ValidationError as exc:
-        raise HttpError(400, " ".join(exc.messages)) from None
+        raise HttpError(422, " ".join(exc.messages)) from None
 
 
 @router.get("/demands", response=list[DemandOut], summary="辖区内（或派给本部门）的诉求")
@@ -147,7 +147,7 @@ def create_demand(request, payload: DemandIn):
     if category is None:
         category, _hits = demand_text.suggest(payload.text, categories)
     if category is None:
-        raise HttpError(400, "category is required (none could be suggested from the text)")
+        raise HttpError(422, "category is required (none could be suggested from the text)")
     person = registry_selectors.person_get(user=user, pk=payload.person_id) if payload.person_id else None
     data = payload.dict(exclude={"village_id", "category", "person_id"})
     demand = _call(

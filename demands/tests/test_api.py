@@ -35,7 +35,7 @@ def test_api_transfer_and_answer(client, setup, tree, land_handler):
         content_type="application/json",
         **h,
     )
-    assert r.status_code == 400
+    assert r.status_code == 422 and r.json()["detail"]
     r = client.post(
         f"/api/v1/demands/demands/{demand.pk}/answer",
         {"outcome": "partly", "answer": "先补一半"},
