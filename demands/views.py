@@ -447,6 +447,17 @@ def config_category_edit(request, category_pk: int):
     return render(request, "demands/config_category.html", {"form": form, "category": category})
 
 
+def _rule_fields(data: dict, departments) -> dict:
+    """A RuleForm's cleaned data as the rule services take it (everything but the category)."""
+    return {
+        "level": data["level"],
+        "department": departments.get(pk=data["department"]) if data["department"] else None,
+        "priority": data["priority"],
+        "concerns_county_project": data["concerns_county_project"],
+        "amount_above": data["amount_above"],
+    }
+
+
 @login_required
 @require_POST
 def config_rule_create(request):
@@ -459,11 +470,7 @@ def config_rule_create(request):
         services.rule_create(
             actor=request.user,
             category=next(c for c in categories if c.pk == data["category"]),
-            level=data["level"],
-            department=departments.get(pk=data["department"]) if data["department"] else None,
-            priority=data["priority"],
-            concerns_county_project=data["concerns_county_project"],
-            amount_above=data["amount_above"],
+            **_rule_fields(data, departments),
         )
         messages.success(request, _("已添加权责规则"))
 
@@ -491,16 +498,9 @@ def config_rule_edit(request, rule_pk: int):
     )
     del form.fields["category"]  # a rule stays in its category: moving one is deleting and adding
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             services.rule_update(
-                actor=request.user,
-                rule=rule,
-                level=data["level"],
-                department=departments.get(pk=data["department"]) if data["department"] else None,
-                priority=data["priority"],
-                concerns_county_project=data["concerns_county_project"],
-                amount_above=data["amount_above"],
+                actor=request.user, rule=rule, **_rule_fields(form.cleaned_data, departments)
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)
