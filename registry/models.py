@@ -112,18 +112,20 @@ class Person(models.Model):
         _("拼音首字母"), max_length=20, blank=True, db_index=True, editable=False
     )
     id_cipher = models.TextField(blank=True, editable=False)
-    id_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # HMAC blind indexes and choices are only ever compared whole: plain indexes (Meta.indexes), not
+    # db_index=True, which on PostgreSQL adds a second, varchar_pattern_ops "_like" index for LIKE.
+    id_index = models.CharField(max_length=64, blank=True, editable=False)
     id_masked = models.CharField(_("身份证号"), max_length=24, blank=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     phone_cipher = models.TextField(blank=True, editable=False)
-    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, editable=False)
     phone_masked = models.CharField(_("联系电话"), max_length=24, blank=True, editable=False)
     relation = models.CharField(
         _("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.OTHER
     )
     residence = models.CharField(
-        _("居住状态"), max_length=20, choices=Residence.choices, default=Residence.RESIDENT, db_index=True
+        _("居住状态"), max_length=20, choices=Residence.choices, default=Residence.RESIDENT
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("标签"), blank=True, related_name="people")
     note = models.TextField(_("备注"), blank=True)
@@ -138,6 +140,9 @@ class Person(models.Model):
             models.Index(fields=["scope_path", "household", "id"], name="person_scope_order_idx"),
             # Age filters (60+, 80+) count from the index alone, without reading every row in scope.
             models.Index(fields=["scope_path", "birth_date"], name="person_scope_birth_idx"),
+            models.Index(fields=["id_index"], name="person_id_index_idx"),
+            models.Index(fields=["phone_index"], name="person_phone_index_idx"),
+            models.Index(fields=["residence"], name="person_residence_idx"),
         ]
         permissions = [
             ("view_full_pii", _("查看完整身份证号和电话")),
