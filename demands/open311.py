@@ -347,7 +347,7 @@ class _Row:
 
 
 def _rows(qs) -> list[_Row]:
-    rows = [_Row(v) for v in qs.values_list(*_Row.COLUMNS)]
+    rows = [_Row(v) for v in qs.prefetch_related(None).values_list(*_Row.COLUMNS)]
     if rows:
         by_pk = {r.pk: r for r in rows}
         media = (
