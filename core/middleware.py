@@ -46,10 +46,18 @@ class SecurityHeadersMiddleware:
 
 
 SESSION_LOGIN_AT = "doorstep_login_at"
+SESSION_RENEWED_AT = "doorstep_renewed_at"
 
 
 class SessionLifetimeMiddleware:
-    """End a session after SESSION_ABSOLUTE_SECONDS even if it stayed active (idle timeout is the cookie age)."""
+    """End a session after SESSION_ABSOLUTE_SECONDS even if it stayed active, and renew its idle timeout.
+
+    The idle timeout is the session's age (SESSION_COOKIE_AGE): each save moves the expiry (in the
+    database, the cache and the cookie) to now + that age. Saving on every request cost each signed-in
+    request a database write; instead a session in use is saved again once its last renewal is more
+    than SESSION_RENEW_SECONDS old, so it ends between age - renew and age after the last request
+    (29-30 minutes by default), never later.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -63,4 +71,15 @@ class SessionLifetimeMiddleware:
             elif time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 return redirect(resolve_url(settings.LOGIN_URL) + "?expired=1")
+        session = getattr(request, "session", None)
+        # session_key is set only for a session that exists (loaded above when a cookie came in):
+        # a stale or forged cookie is never turned into a new session here.
+        if session is not None and session.session_key:
+            now = int(time.time())
+            renewed = session.get(SESSION_RENEWED_AT)
+            stale = not isinstance(renewed, int) or not 0 <= now - renewed < settings.SESSION_RENEW_SECONDS
+            if stale and session.session_key:  # still there once loaded
+                session[SESSION_RENEWED_AT] = (
+                    now  # modified: SessionMiddleware saves it and resets the cookie
+                )
         return self.get_response(request)

@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import size_validator
+from core.widgets import ListSelect
 from demands.models import Category, Demand
 
 
@@ -11,7 +12,7 @@ class IntakeForm(forms.Form):
 
     resident_name = forms.CharField(label=_("反映人"), max_length=50)
     text = forms.CharField(label=_("反映什么事"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
-    place_unit = forms.TypedChoiceField(label=_("村/社区"), coerce=int)
+    place_unit = forms.TypedChoiceField(label=_("村/社区"), coerce=int, widget=ListSelect)
     category = forms.TypedChoiceField(label=_("类别"), coerce=int, required=False, empty_value=None)
     place = forms.CharField(label=_("具体地点"), max_length=200, required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
@@ -45,7 +46,7 @@ class IntakeForm(forms.Form):
 class TransferForm(forms.Form):
     """Transfer to a department (县直部门, 乡镇办) or straight to a township or village."""
 
-    to = forms.ChoiceField(label=_("转给"))
+    to = forms.ChoiceField(label=_("转给"), widget=ListSelect)
     reason = forms.CharField(label=_("转办理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, departments=(), units=(), **kwargs):
@@ -112,7 +113,7 @@ class PublicDemandForm(forms.Form):
 
     resident_name = forms.CharField(label=_("您的姓名"), max_length=50)
     phone = forms.CharField(label=_("手机号（查询进度用）"), max_length=20)
-    place_unit = forms.TypedChoiceField(label=_("所在村/社区"), coerce=int)
+    place_unit = forms.TypedChoiceField(label=_("所在村/社区"), coerce=int, widget=ListSelect)
     place = forms.CharField(label=_("具体地点"), max_length=200, required=False)
     text = forms.CharField(
         label=_("您要反映的事"), widget=forms.Textarea(attrs={"rows": 5}), max_length=2000, min_length=5

@@ -151,9 +151,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = min(10, DOORSTEP_MAX_UPLOAD_MB) * 1024 * 1024
 WAGTAILDOCS_MAX_UPLOAD_SIZE = DOORSTEP_MAX_UPLOAD_MB * 1024 * 1024
 
-# Sessions: idle timeout (renewed on each request) plus an absolute lifetime.
+# Sessions: idle timeout plus an absolute lifetime. A session in use is renewed (saved, its expiry and
+# cookie moved to now + the idle timeout) at most once per SESSION_RENEW_SECONDS, not on every request
+# (core.middleware.SessionLifetimeMiddleware): one database write a minute per signed-in user, not one a request.
 SESSION_COOKIE_AGE = int(env("DOORSTEP_SESSION_IDLE_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = int(env("DOORSTEP_SESSION_RENEW_SECONDS", "60"))
 SESSION_ABSOLUTE_SECONDS = int(env("DOORSTEP_SESSION_ABSOLUTE_SECONDS", str(12 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

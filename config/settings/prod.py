@@ -39,6 +39,15 @@ if env("REDIS_URL"):
 # Each app-server thread keeps its database connection between requests (checked before reuse).
 DATABASES["default"]["CONN_MAX_AGE"] = int(env("DOORSTEP_CONN_MAX_AGE", "60"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No parallel query plans for Doorstep's connections (DOORSTEP_PG_PARALLEL_WORKERS, default 0). The
+# planner picks a parallel sequential scan for the scoped household queries (the worklist, due list
+# and coverage: scope_path LIKE prefixes joined to tags and visits) where an index scan answers in a
+# tenth of the time; on a small server each parallel worker also takes a core from the app servers.
+# Measured on the county data (docs/bench/load.md): a cadre's worklist 78 -> 23 ms in PostgreSQL.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c max_parallel_workers_per_gather={int(env('DOORSTEP_PG_PARALLEL_WORKERS', '0'))}"
+    )
 
 # nginx passes the client's address in X-Real-IP; only a request from a trusted proxy may set it
 # (rate limits, login throttling and the journal's sign-in record use REMOTE_ADDR).

@@ -117,7 +117,7 @@ PROBE = (
 )
 
 
-def _prod(**overrides) -> subprocess.CompletedProcess:
+def _prod(probe: str = PROBE, **overrides) -> subprocess.CompletedProcess:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -127,7 +127,7 @@ def _prod(**overrides) -> subprocess.CompletedProcess:
     env.update(overrides)
     env = {k: v for k, v in env.items() if v is not None}
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", probe],
         env=env,
         cwd=settings.BASE_DIR,
         capture_output=True,
@@ -159,3 +159,17 @@ def test_insecure_loopback_cookies_only_on_loopback_hosts():
     refused = _prod(DOORSTEP_INSECURE_LOOPBACK="1")
     assert refused.returncode != 0
     assert "loopback" in refused.stderr
+
+
+def test_production_connections_plan_without_parallel_workers():
+    """A parallel sequential scan of the households costs the scoped pages (worklist, coverage) ~10x
+    their index plan and takes cores from the app servers (docs/bench/load.md): off unless asked for."""
+    probe = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['OPTIONS']['options'])"
+    )
+    default = _prod(probe)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip() == "-c max_parallel_workers_per_gather=0"
+    chosen = _prod(probe, DOORSTEP_PG_PARALLEL_WORKERS="2")
+    assert chosen.stdout.strip() == "-c max_parallel_workers_per_gather=2"

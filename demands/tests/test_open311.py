@@ -339,3 +339,36 @@ def test_a_county_key_files_only_into_its_own_county(client, setup, tree):
     assert client.post(f"{BASE}/requests.json", form).status_code == 201
     own = client.post(f"{BASE}/requests.json", {**form, "jurisdiction_id": tree.county.code})
     assert own.status_code == 201
+
+
+def test_the_search_answers_each_request_as_its_own_page_does_in_a_fixed_number_of_queries(
+    client, setup, tree, key, village_official, civil_handler, django_assert_num_queries
+):
+    """The search builds its rows without model instances (docs/bench/load.md): every field must
+    still match the one-request answer, which reads the model, for the public and for the key's owner."""
+    own = client.post(
+        f"{BASE}/requests.json",
+        {"api_key": key, "service_code": "road", "address_string": "甲一村村口", "description": "路灯坏了"},
+    ).json()[0]["service_request_id"]
+    answered = make_demand(tree, setup, text="村口垃圾没人清")
+    services.demand_answer(actor=village_official, demand=answered, outcome="partly", answer="已清一半")
+    welfare = make_demand(tree, setup, category="welfare", text="申请低保")
+    services.demand_accept(actor=civil_handler, demand=welfare)
+    tickets = {own, answered.ticket, welfare.ticket}
+    for params in ({}, {"api_key": key}):
+        listed = {x["service_request_id"]: x for x in client.get(f"{BASE}/requests.json", params).json()}
+        assert tickets <= set(listed)
+        for ticket in tickets:
+            assert listed[ticket] == client.get(f"{BASE}/requests/{ticket}.json", params).json()[0]
+    assert listed[own]["description"] == "路灯坏了"
+    assert (
+        listed[answered.ticket]["status_notes"] == "部分解决"
+        and listed[answered.ticket]["status"] == "closed"
+    )
+    assert listed[welfare.ticket]["agency_responsible"] == "县民政局"
+    with django_assert_num_queries(2):  # the demands, their public photos: not one query per row
+        assert len(client.get(f"{BASE}/requests.json").json()) == 3
+    for _ in range(3):
+        make_demand(tree, setup)
+    with django_assert_num_queries(2):
+        assert len(client.get(f"{BASE}/requests.json").json()) == 6
