@@ -78,7 +78,8 @@ class SessionLifetimeMiddleware:
             now = int(time.time())
             renewed = session.get(SESSION_RENEWED_AT)
             stale = not isinstance(renewed, int) or not 0 <= now - renewed < settings.SESSION_RENEW_SECONDS
-            if stale and session.session_key:  # still there once loaded
+            # reading it loaded the session: a stale cookie's key is gone by now, and stays without a session
+            if stale and session.session_key:
                 session[SESSION_RENEWED_AT] = (
                     now  # modified: SessionMiddleware saves it and resets the cookie
                 )

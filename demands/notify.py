@@ -210,30 +210,27 @@ def sms_retry_due(*, now=None) -> dict:
             status=OutboundSms.Status.PENDING, next_attempt_at__lte=now or timezone.now()
         )[:500]
     )
-    if not due:
-        return {"sent": 0, "pending": 0}
-    sender = _gateway()
-    sent = sum(sender.deliver(row) for row in due)
-    return {"sent": sent, "pending": len(due) - sent}
+    return _deliver_all(due)
 
 
 def sms_deliver(ids: list[int]) -> dict:
     """The first attempt of newly stored messages (the delivery task); already claimed ones are skipped."""
     from demands.models import OutboundSms
 
-    rows = list(OutboundSms.objects.filter(pk__in=ids, status=OutboundSms.Status.PENDING, attempts=0))
+    return _deliver_all(
+        list(OutboundSms.objects.filter(pk__in=ids, status=OutboundSms.Status.PENDING, attempts=0))
+    )
+
+
+def _deliver_all(rows: list) -> dict:
+    """One attempt at each stored message, through the gateway even if the backend was changed since."""
     if not rows:
         return {"sent": 0, "pending": 0}
-    sender = _gateway()
-    sent = sum(sender.deliver(row) for row in rows)
-    return {"sent": sent, "pending": len(rows) - sent}
-
-
-def _gateway() -> "HttpSmsSender":
     sender = get_sender()
     if not isinstance(sender, HttpSmsSender):
         sender = HttpSmsSender()  # queued under an earlier configuration: still the gateway's to send
-    return sender
+    sent = sum(sender.deliver(row) for row in rows)
+    return {"sent": sent, "pending": len(rows) - sent}
 
 
 def _enqueue_delivery(ids: list[int]) -> None:

@@ -461,6 +461,15 @@ def config_category_get(*, user, pk) -> Category:
     return _config_get(Category.objects.all(), user=user, pk=pk, county_field="county")
 
 
+def config_departments(county: AdminUnit) -> QuerySet:
+    """The county's departments (its own and its townships'), in the order the rule form lists them."""
+    return (
+        Department.objects.filter(unit__path__startswith=county.path)
+        .select_related("unit")
+        .order_by("unit__level", "unit__code", "code")
+    )
+
+
 def config_rule_get(*, user, pk):
     from demands.models import AuthorityRule
 

@@ -371,8 +371,7 @@ def _config_context(request, county, **extra):
     except ValueError:
         year = timezone.localdate().year
     data = selectors.config_overview(county=county, year=year)
-    departments = Department.objects.filter(unit__path__startswith=county.path).select_related("unit")
-    departments = departments.order_by("unit__level", "unit__code", "code")
+    departments = selectors.config_departments(county)
     data.update(
         {
             "category_form": CategoryForm(county=county),
@@ -463,7 +462,7 @@ def _rule_fields(data: dict, departments) -> dict:
 def config_rule_create(request):
     county = selectors.config_county(request.user)
     categories = list(Category.objects.filter(county=county))
-    departments = Department.objects.filter(unit__path__startswith=county.path).select_related("unit")
+    departments = selectors.config_departments(county)
     form = RuleForm(request.POST, categories=categories, departments=departments)
 
     def run(county, data):
@@ -480,9 +479,7 @@ def config_rule_create(request):
 @login_required
 def config_rule_edit(request, rule_pk: int):
     rule = selectors.config_rule_get(user=request.user, pk=rule_pk)
-    county = rule.category.county
-    departments = Department.objects.filter(unit__path__startswith=county.path).select_related("unit")
-    departments = departments.order_by("unit__level", "unit__code", "code")
+    departments = selectors.config_departments(rule.category.county)
     project = {True: "true", False: "false"}.get(rule.concerns_county_project, "unknown")
     form = RuleForm(
         request.POST or None,
