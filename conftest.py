@@ -1,9 +1,17 @@
 """Fixtures shared by every app's tests: a small county and one staff member per role."""
 
 import pytest
+from django.core.cache import cache
 
 from core.testing import Tree, build_tree, make_staff
 from territory.roles import Role
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: cached reports and answers are keyed by scope and day,
+    which the same fixtures reproduce from test to test."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -148,7 +148,7 @@ def conflict_resolve(request, pk: int):
 @login_required
 @permission_required("visits.view_visit", raise_exception=True)
 def coverage(request):
-    cov = selectors.coverage(user=request.user)
+    cov = selectors.coverage_report(user=request.user)
     return render(
         request,
         "visits/coverage.html",

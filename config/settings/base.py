@@ -226,6 +226,9 @@ PORTAL_COPYRIGHT_START = int(env("DOORSTEP_PORTAL_COPYRIGHT_START", "2024"))
 PORTAL_ICP_NUMBER = env("DOORSTEP_PORTAL_ICP", "")
 PORTAL_PSB_NUMBER = env("DOORSTEP_PORTAL_PSB", "")
 PORTAL_CACHE_SECONDS = int(env("DOORSTEP_PORTAL_CACHE_SECONDS", "300"))
+# Aggregate reports (the visit coverage page) are shared by staff with the same jurisdiction for this
+# long; the page says when its figures were computed. 0 computes them on every request.
+DOORSTEP_REPORT_CACHE_SECONDS = int(env("DOORSTEP_REPORT_CACHE_SECONDS", "120"))
 # Public forms: at most this many submissions per address per window.
 PORTAL_FORM_RATE = (5, 600)
 

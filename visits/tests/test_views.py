@@ -2,6 +2,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -375,3 +376,33 @@ def test_plan_page_shows_each_cadres_load_and_the_receipt(client_for, township_c
     assert "每位干部的工作量" in body and "每位干部最多 3 户" in body
     assert body.count('class="load-bar"') == 2
     assert "/journal/receipt/" in body or "回执" in body
+
+
+def test_coverage_page_is_computed_once_per_scope_and_says_when(
+    client_for, township_leader, village_official, elder
+):
+    from core.testing import make_staff
+    from territory.roles import Role
+    from visits import selectors
+
+    c = client_for(township_leader)
+    first = c.get(reverse("visits:coverage")).content.decode()
+    assert "数据统计于" in first
+    Visit.objects.create(
+        household=elder.household,
+        actor=village_official,
+        scope_path=elder.household.scope_path,
+        mode="in_person",
+        visited_at=timezone.now(),
+    )
+    # Another leader of the same township shares the copy: the new visit is not counted yet.
+    colleague = make_staff(
+        Role.TOWNSHIP_LEADER, list(township_leader.jurisdictions.all()), username="leader_b"
+    )
+    shared = selectors.coverage_report(user=colleague)
+    assert shared == selectors.coverage_report(user=township_leader)
+    assert sum(w["in_person"] for w in shared.weekly_visits) == 0
+    # A different scope computes its own figures, and with the cache off every request recomputes.
+    assert sum(w["in_person"] for w in selectors.coverage_report(user=village_official).weekly_visits) == 1
+    with override_settings(DOORSTEP_REPORT_CACHE_SECONDS=0):
+        assert sum(w["in_person"] for w in selectors.coverage_report(user=township_leader).weekly_visits) == 1
