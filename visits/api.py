@@ -3,6 +3,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
+from django.http import Http404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -186,10 +187,14 @@ def _fail(exc: Exception):
 def submit_visit(request, payload: VisitIn):
     """Idempotent: the same client_id with the same content returns the original visit (200);
     different content is kept as a conflict for review (409 is not used so queues drain)."""
-    household = registry_selectors.household_get(user=request.auth, pk=payload.household_id)
+    # The household row alone (a phone's queue sends many of these): its members and tags, which the
+    # household page's selector also reads, are not needed to record a visit.
+    household = registry_selectors.household_scope(request.auth).filter(pk=payload.household_id).first()
+    if household is None:
+        raise Http404
     person = None
     if payload.person_id:
-        person = next((p for p in household.members.all() if p.pk == payload.person_id), None)
+        person = household.members.filter(pk=payload.person_id).first()
         if person is None:
             raise HttpError(422, "person is not a member of this household")
     stop = selectors.stop_get(user=request.auth, pk=payload.plan_stop_id) if payload.plan_stop_id else None

@@ -54,6 +54,21 @@ def test_offline_timestamp_is_kept_when_recent(api, village_official, elder):
     assert abs((Visit.objects.get().visited_at - when).total_seconds()) < 1
 
 
+def test_submit_names_a_member_of_that_household_only(api, village_official, elder, tree):
+    from core.testing import make_person
+    from registry.models import Household
+
+    neighbour = Household.objects.create(
+        village=tree.village_a1, scope_path=tree.village_a1.path, address="甲一村9号"
+    )
+    stranger = make_person(neighbour, "赵叔")
+    c = api(village_official)
+    response = _post(c, "/visits", {"household_id": elder.household.pk, "person_id": stranger.pk})
+    assert response.status_code == 422 and not Visit.objects.exists()
+    response = _post(c, "/visits", {"household_id": elder.household.pk, "person_id": elder.pk})
+    assert response.status_code == 201 and Visit.objects.get().person == elder
+
+
 def test_submit_outside_jurisdiction_is_404(api, village_official, outsider):
     response = _post(api(village_official), "/visits", {"household_id": outsider.household.pk})
     assert response.status_code == 404 and not Visit.objects.exists()
