@@ -155,6 +155,30 @@ def endpoints(plan: dict) -> dict:
     }
 
 
+# Each endpoint's share of the locustfile's requests: users' weights (officials 5, cadres 2, handlers 2,
+# residents 5 of 14, all at the same pace) times their task weights.
+SHARE = {
+    "worklist (official)": 5 / 14 * 3 / 12,
+    "households": 5 / 14 * 3 / 12,
+    "household": 5 / 14 * 3 / 12,
+    "visit new (API)": 5 / 14 * 2 / 12,
+    "visit resend (API)": 5 / 14 * 1 / 12,
+    "coverage (cadre)": 2 / 14 * 2 / 7,
+    "planner form (cadre)": 2 / 14 * 1 / 7,
+    "due (API, cadre)": 2 / 14 * 2 / 7,
+    "worklist (cadre)": 2 / 14 * 2 / 7,
+    "demand list": 2 / 14 * 3 / 7,
+    "demand detail": 2 / 14 * 3 / 7,
+    "demand accept (API)": 2 / 14 * 1 / 7,
+    "portal home": 5 / 14 * 4 / 14,
+    "portal article": 5 / 14 * 4 / 14,
+    "demand form (public)": 5 / 14 * 1 / 14,
+    "open311 services": 5 / 14 * 2 / 14,
+    "open311 requests": 5 / 14 * 2 / 14,
+    "open311 new": 5 / 14 * 1 / 14,
+}
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--plan", required=True)
@@ -226,6 +250,12 @@ def main() -> None:
             f"queries {r['queries']:3d}",
             flush=True,
         )
+    measured = [r for r in rows if r["endpoint"] in SHARE]
+    if measured and not a.only and not a.profile:
+        share = sum(SHARE[r["endpoint"]] for r in measured)
+        cpu = sum(SHARE[r["endpoint"]] * r["cpu_ms"] for r in measured) / share
+        db = sum(SHARE[r["endpoint"]] * r["db_ms"] for r in measured) / share
+        print(f"{'weighted by the mix':24} cpu {cpu:7.1f} ms  db {db:7.1f} ms  ({share:.0%} of the mix measured)")
     if a.json:
         Path(a.json).write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
 

@@ -39,7 +39,12 @@ def worklist(request):
     rows = [d for d in dues if d.household.pk not in planned_ids]
     overdue = [d for d in rows if d.overdue_days > 0 or d.follow_up]
     soon = [d for d in rows if not (d.overdue_days > 0 or d.follow_up)]
-    recent = list(selectors.visit_list(user=request.user, filters={"actor": request.user.pk})[:5])
+    # The five rows show the household head, the mode and the time: no person, actor or village rows.
+    recent = list(
+        selectors.visit_list(user=request.user, filters={"actor": request.user.pk})
+        .select_related(None)
+        .select_related("household")[:5]
+    )
     return render(
         request,
         "visits/worklist.html",
