@@ -183,7 +183,7 @@ DOORSTEP_TASK_LOST_AFTER_SECONDS = float(env("DOORSTEP_TASK_LOST_AFTER_SECONDS",
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+        "default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": env("REDIS_URL")}
     }
 
 DOORSTEP_SITE_NAME = env("DOORSTEP_SITE_NAME", "家门口")
