@@ -255,7 +255,9 @@ def main() -> None:
         share = sum(SHARE[r["endpoint"]] for r in measured)
         cpu = sum(SHARE[r["endpoint"]] * r["cpu_ms"] for r in measured) / share
         db = sum(SHARE[r["endpoint"]] * r["db_ms"] for r in measured) / share
-        print(f"{'weighted by the mix':24} cpu {cpu:7.1f} ms  db {db:7.1f} ms  ({share:.0%} of the mix measured)")
+        print(
+            f"{'weighted by the mix':24} cpu {cpu:7.1f} ms  db {db:7.1f} ms  ({share:.0%} of the mix measured)"
+        )
     if a.json:
         Path(a.json).write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
 
