@@ -15,8 +15,10 @@ threads = int(os.environ.get("DOORSTEP_WEB_THREADS", "4"))
 keepalive = int(os.environ.get("DOORSTEP_WEB_KEEPALIVE", "75"))
 timeout = int(os.environ.get("DOORSTEP_WEB_TIMEOUT", "60"))
 graceful_timeout = 30
-# Recycle workers now and then so a slow leak never grows without bound.
-max_requests = int(os.environ.get("DOORSTEP_WEB_MAX_REQUESTS", "5000"))
+# Recycle workers now and then so a slow leak never grows without bound. Not too often: a new worker
+# spends ~2.8 s of CPU importing Django and Doorstep and warms its caches on its first requests, and at
+# 5,000 a worker of a busy 2-core server was replaced every two or three minutes (docs/bench/load.md).
+max_requests = int(os.environ.get("DOORSTEP_WEB_MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
 # nginx is the only client: it sets X-Forwarded-Proto, which Django reads (SECURE_PROXY_SSL_HEADER).
 forwarded_allow_ips = os.environ.get("DOORSTEP_TRUSTED_PROXIES", "127.0.0.1,::1")
