@@ -226,6 +226,10 @@ PORTAL_COPYRIGHT_START = int(env("DOORSTEP_PORTAL_COPYRIGHT_START", "2024"))
 PORTAL_ICP_NUMBER = env("DOORSTEP_PORTAL_ICP", "")
 PORTAL_PSB_NUMBER = env("DOORSTEP_PORTAL_PSB", "")
 PORTAL_CACHE_SECONDS = int(env("DOORSTEP_PORTAL_CACHE_SECONDS", "300"))
+# Open311: a public search of service requests (GET requests.json/.xml without api_key or
+# service_request_id) is answered from the shared cache for this many seconds, so a request filed or
+# changed shows up in those lists up to this late; 0 turns the cache off (demands/open311.py).
+DOORSTEP_OPEN311_CACHE_SECONDS = int(env("DOORSTEP_OPEN311_CACHE_SECONDS", "30"))
 # Public forms: at most this many submissions per address per window.
 PORTAL_FORM_RATE = (5, 600)
 
