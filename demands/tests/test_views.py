@@ -235,3 +235,57 @@ def test_ordinary_complaint_is_not_held(client, setup, tree):
     }
     client.post(reverse("demands_public:submit"), data)
     assert Demand.objects.count() == 1 and not HeldSubmission.objects.exists()
+
+
+def test_the_detail_page_offers_the_countys_current_transfer_targets(client, setup, tree, civil_handler):
+    """The transfer form's HTML is rendered once per set of targets (demands.views._blank_form_html): the
+    targets are read on every page, so a renamed department or a new village shows at once."""
+    from demands.views import _blank_form_html
+    from territory.models import Department
+
+    first = make_demand(tree, setup, category="welfare", text="申请低保")
+    second = make_demand(tree, setup, category="welfare", text="申请临时救助", place_unit=tree.village_b1)
+    client.force_login(civil_handler)
+    page = client.get(reverse("demands:detail", args=[first.pk])).content.decode()
+    assert f'<option value="d{setup["petitions"].pk}">测试县信访局</option>' in page
+    assert f'<option value="u{tree.village_b1.pk}">乙一村</option>' in page
+    assert '<optgroup label="部门">' in page and 'name="reason"' in page and 'name="outcome"' in page
+    hits = _blank_form_html.cache_info().hits
+    assert client.get(reverse("demands:detail", args=[second.pk])).content.decode().count("测试县信访局") == 1
+    assert _blank_form_html.cache_info().hits >= hits + 4  # the same county, language and targets: reused
+
+    Department.objects.filter(pk=setup["petitions"].pk).update(name="群众来访接待中心")
+    page = client.get(reverse("demands:detail", args=[first.pk])).content.decode()
+    assert "测试县群众来访接待中心" in page and "测试县信访局" not in page
+    r = client.post(
+        reverse("demands:transfer", args=[first.pk]), {"to": f"d{setup['petitions'].pk}", "reason": "请协调"}
+    )
+    assert r.status_code == 302
+    first.refresh_from_db()
+    assert first.owner_department == setup["petitions"] and first.transfers == 1
+
+
+def test_a_closed_demand_page_offers_no_transfer(
+    client, setup, tree, civil_handler, django_assert_num_queries
+):
+    from demands import services
+
+    demand = make_demand(tree, setup, category="welfare", text="申请低保")
+    services.demand_answer(actor=civil_handler, demand=demand, outcome="resolved", answer="已纳入低保")
+    services.demand_verdict(actor=None, demand=demand, resolved=True, satisfied=True, channel="visit")
+    client.force_login(civil_handler)
+    page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
+    assert 'name="reason"' not in page and "optgroup" not in page
+
+
+def test_detail_query_count_is_pinned(client, setup, tree, civil_handler, django_assert_num_queries):
+    demand = make_demand(tree, setup, category="welfare", text="家里困难，想申请低保")
+    for i in range(3):
+        make_demand(tree, setup, category="welfare", text=f"家里困难，申请低保{i}")
+    client.force_login(civil_handler)
+    client.get(reverse("demands:detail", args=[demand.pk]))
+    # session, user, perms (2), the demand with its category, places and owner, attachments, departments
+    # and places to transfer to, duplicate candidates, receipt, events: never the county row
+    with django_assert_num_queries(11):
+        r = client.get(reverse("demands:detail", args=[demand.pk]))
+    assert r.status_code == 200 and r.content.decode().count("相似度") == 3
