@@ -448,7 +448,7 @@ def _search_shared(request, fmt: str) -> HttpResponse:
     """The public search, answered from the shared cache for DOORSTEP_OPEN311_CACHE_SECONDS.
 
     The same list of up to 1,000 requests is asked for again and again by every map and kiosk polling it
-    (it cost ~35-80 ms of CPU per answer, docs/bench/load.md); a new or changed request shows up in the
+    (it cost ~35-80 ms of CPU per answer); a new or changed request shows up in the
     list at most that many seconds late (docs/open311.md). Errors raise before anything is stored.
     """
     seconds = settings.DOORSTEP_OPEN311_CACHE_SECONDS

@@ -9,6 +9,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -54,16 +55,28 @@ def _villages(user):
     return list(unit_list(user=user).filter(level__in=levels))
 
 
+def _filter_fields(form) -> str:
+    """The filter bar: each field's label and widget in a div."""
+    return format_html_join("", "<div>{}{}</div>", ((field.label_tag(), field) for field in form))
+
+
+@lru_cache(maxsize=8)
+def _blank_filter_fields(language: str) -> str:
+    """The filter bar of a list opened without filters (most visits), rendered once per process and language."""
+    return _filter_fields(DemandFilterForm())
+
+
 @login_required
 @permission_required("demands.view_demand", raise_exception=True)
 def demand_list(request):
     form = DemandFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.demand_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
+    page = Paginator(selectors.demand_list_rows(user=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     query = "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "page")
-    return render(request, "demands/list.html", {"form": form, "page": page, "query": query})
+    fields = _filter_fields(form) if form.is_bound else _blank_filter_fields(translation.get_language())
+    return render(request, "demands/list.html", {"filter_fields": fields, "page": page, "query": query})
 
 
 @login_required
@@ -149,7 +162,7 @@ def suggest(request):
 def _blank_form_html(language: str, form_class, initial: tuple = (), **rows) -> str:
     """The HTML of an unbound form, which depends only on the language and (for the transfer form) the
     county's rows of targets, all in the key: rendered once per process instead of on every demand page,
-    where the four forms' field templates cost ~10 ms of CPU (docs/bench/load.md)."""
+    where the four forms' field templates cost ~10 ms of CPU."""
     return form_class(initial=dict(initial), **rows).as_div()
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from demands.forms import DemandFilterForm
 from demands.models import Demand
 from demands.tests.factories import make_demand
 
@@ -289,3 +290,38 @@ def test_detail_query_count_is_pinned(client, setup, tree, civil_handler, django
     with django_assert_num_queries(11):
         r = client.get(reverse("demands:detail", args=[demand.pk]))
     assert r.status_code == 200 and r.content.decode().count("相似度") == 3
+
+
+def test_the_list_shows_each_demand_as_the_model_reads_it_in_the_users_language(
+    client, setup, tree, civil_handler, administrator
+):
+    """The list reads plain rows (selectors.DemandRow), not model instances: each line must still say
+    what the demand's own fields and rules say, and the filter bar must follow the language."""
+    from django.template.defaultfilters import truncatechars
+    from django.utils import translation
+
+    from demands import services
+    from demands.templatetags.demands_tags import due_date
+
+    welfare = make_demand(tree, setup, category="welfare", text="家里困难，想申请低保，" * 5)
+    road = make_demand(tree, setup, text="村口路灯坏了")
+    services.demand_accept(actor=civil_handler, demand=welfare)
+    Demand.objects.filter(pk=road.pk).update(resolve_breached=True)
+    client.force_login(administrator)
+    for language in ("zh-hans", "en"):
+        client.cookies["django_language"] = language
+        page = client.get(reverse("demands:list")).content.decode()
+        with translation.override(language):
+            for demand in Demand.objects.select_related(
+                "category", "place_unit", "owner_unit", "owner_department"
+            ):
+                row = page.split(f'href="{reverse("demands:detail", args=[demand.pk])}"', 1)[1].split(
+                    "</li>", 1
+                )[0]
+                assert f"{demand.category.name} · {demand.place_unit.name}" in row
+                assert f">{demand.get_status_display()}</span>" in row
+                assert ("chip overdue" in row) == (demand.pk == road.pk)
+                assert f"{demand.ticket} · {truncatechars(demand.text, 40)}" in row
+                assert demand.owner_label in row and due_date(demand.resolve_due) in row
+            assert str(DemandFilterForm.base_fields["status"].label) in page
+    assert "Awaiting acceptance" in page and "待受理" not in page  # not the first language's labels
