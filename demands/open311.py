@@ -479,7 +479,8 @@ def _create(request, fmt: str) -> HttpResponse:
     named = _jurisdiction(request)
     if client.county_id is not None and named is not None and named.pk != client.county_id:
         raise Open311Error(403, "this api_key is not valid for that jurisdiction_id")
-    category = _categories(named or client.county).filter(code=code).first()
+    # The category's county is read below (its path bounds the location).
+    category = _categories(named or client.county).select_related("county").filter(code=code).first()
     if not code:
         raise Open311Error(400, "service_code is required")
     if category is None:

@@ -489,3 +489,47 @@ def test_an_error_is_not_cached(client, setup, tree):
     DemandSetting.objects.create(county=tree.county, open311_jurisdiction_id="cn.test-county")
     r = client.get(f"{BASE}/requests.json", {"jurisdiction_id": "cn.test-county"})
     assert r.status_code == 200 and len(r.json()) == 1
+
+
+def test_a_new_request_is_filed_in_a_fixed_number_of_queries(
+    client, setup, tree, key, django_assert_num_queries
+):
+    """No row is read twice: the category with its county, the place's units once (county and routing),
+    and full_clean does not re-read the rows just read nor re-check the ticket just found free."""
+    from journal.models import Entry
+
+    form = {
+        "api_key": key,
+        "service_code": "welfare",
+        "address_id": tree.village_a1.code,
+        "description": "家里困难，想申请低保",
+    }
+    client.post(f"{BASE}/requests.json", form)  # the working calendar's first read
+    with django_assert_num_queries(25):  # 34 before (savepoints included, in a test's transaction)
+        r = client.post(f"{BASE}/requests.json", form)
+    assert r.status_code == 201
+    demand = Demand.objects.get(ticket=r.json()[0]["service_request_id"])
+    assert (demand.county, demand.place_unit, demand.owner_department) == (
+        tree.county,
+        tree.village_a1,
+        setup["civil"],
+    )
+    assert [e.kind for e in demand.events.order_by("id")] == ["created", "routed"]
+    entry = Entry.objects.get(action="demands.demand.created", target_id=str(demand.pk))
+    assert entry.data["owner"] == "县民政局" and entry.data["ticket"] == demand.ticket
+
+
+def test_a_new_request_is_still_validated(setup, tree):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        services.demand_create(
+            actor=None,
+            resident_name="王",
+            text="路灯坏了",
+            place_unit=tree.village_a1,
+            category=setup["road"],
+            place="很长的地址" * 50,
+        )
+    assert "place" in caught.value.message_dict
+    assert not Demand.objects.exists()
