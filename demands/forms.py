@@ -49,11 +49,12 @@ class TransferForm(forms.Form):
     to = forms.ChoiceField(label=_("转给"), widget=ListSelect)
     reason = forms.CharField(label=_("转办理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, departments=(), units=(), **kwargs):
+    def __init__(self, *args, departments, units, **kwargs):
+        """departments: (pk, unit name, name) rows; units: (pk, name) rows."""
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = [
-            (_("部门"), [(f"d{d.pk}", f"{d.unit.name}{d.name}") for d in departments]),
-            (_("乡镇、村"), [(f"u{u.pk}", u.name) for u in units]),
+            (_("部门"), [(f"d{pk}", f"{unit}{name}") for pk, unit, name in departments]),
+            (_("乡镇、村"), [(f"u{pk}", name) for pk, name in units]),
         ]
 
 

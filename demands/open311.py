@@ -6,17 +6,21 @@ personal data; the free-text description and exact address are returned only to 
 submitted the request (see docs/open311.md).
 """
 
+import hashlib
 import math
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element, SubElement, tostring  # noqa: S405 - we only build XML, never parse it
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -405,7 +409,67 @@ def _nearest_village(lat: float, lng: float) -> AdminUnit | None:
 def requests_endpoint(request, fmt: str):
     if request.method == "POST":
         return _create(request, fmt)
-    return _search(request, fmt)
+    return _search_shared(request, fmt)
+
+
+def _search_cache_key(request, fmt: str) -> str | None:
+    """The shared answer cache's key for a public search, or None for a search that must be answered fresh.
+
+    A search with an api_key is answered fresh: it shows that client its own requests' description, address
+    and answer, and authenticating records the key's last use. So is a lookup by service_request_id: a
+    resident checking their own ticket sees a change at once; and so is a search between dates (below).
+    Everything else the answer depends on is in the key: the format, the filters (normalised: the order and repeats of comma-separated codes and
+    statuses change nothing), the language of the status names, the time zone of the datetimes, and the
+    scheme and host of media_url. Other query parameters do not change the answer and are left out.
+    """
+    g = request.GET
+    if g.get("api_key") or any(i.strip() for i in g.get("service_request_id", "").split(",")):
+        return None
+    # Nor is a search between dates: the dates are free text, so each distinct pair would store another
+    # answer of up to ~500 KB, and anyone could fill the cache (and push out rate-limit counters) with
+    # them. What is polled again and again is the default list of the last 90 days.
+    if g.get("start_date") or g.get("end_date"):
+        return None
+
+    def terms(name: str) -> list[str]:
+        return sorted({t.strip() for t in g.get(name, "").split(",") if t.strip()})
+
+    parts = (
+        fmt,
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        request.scheme,
+        request.get_host(),
+        g.get("jurisdiction_id", "").strip(),
+        terms("service_code"),
+        terms("status"),
+    )
+    return "open311:requests:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _search_shared(request, fmt: str) -> HttpResponse:
+    """The public search, answered from the shared cache for DOORSTEP_OPEN311_CACHE_SECONDS.
+
+    The same list of up to 1,000 requests is asked for again and again by every map and kiosk polling it
+    (it cost ~35-80 ms of CPU per answer); a new or changed request shows up in the
+    list at most that many seconds late (docs/open311.md). Errors raise before anything is stored.
+    """
+    seconds = settings.DOORSTEP_OPEN311_CACHE_SECONDS
+    key = _search_cache_key(request, fmt) if seconds > 0 else None
+    if key is None:
+        return _search(request, fmt)
+    cached = cache.get(key)
+    if cached is not None:
+        content_type, body = cached
+        response = HttpResponse(body, content_type=content_type)
+    else:
+        response = _search(request, fmt)
+        if response.status_code == 200:
+            cache.set(key, (response["Content-Type"], response.content), seconds)
+    response["Cache-Control"] = f"public, max-age={seconds}"
+    # The status names follow the language, which a cookie may choose (Accept-Language is added by LocaleMiddleware).
+    patch_vary_headers(response, ("Cookie",))
+    return response
 
 
 def _create(request, fmt: str) -> HttpResponse:
@@ -418,7 +482,8 @@ def _create(request, fmt: str) -> HttpResponse:
     named = _jurisdiction(request)
     if client.county_id is not None and named is not None and named.pk != client.county_id:
         raise Open311Error(403, "this api_key is not valid for that jurisdiction_id")
-    category = _categories(named or client.county).filter(code=code).first()
+    # The category's county is read below (its path bounds the location).
+    category = _categories(named or client.county).select_related("county").filter(code=code).first()
     if not code:
         raise Open311Error(400, "service_code is required")
     if category is None:

@@ -229,6 +229,10 @@ PORTAL_CACHE_SECONDS = int(env("DOORSTEP_PORTAL_CACHE_SECONDS", "300"))
 # Aggregate reports (the visit coverage page) are shared by staff with the same jurisdiction for this
 # long; the page says when its figures were computed. 0 computes them on every request.
 DOORSTEP_REPORT_CACHE_SECONDS = int(env("DOORSTEP_REPORT_CACHE_SECONDS", "120"))
+# Open311: a public search of service requests (GET requests.json/.xml without api_key or
+# service_request_id) is answered from the shared cache for this many seconds, so a request filed or
+# changed shows up in those lists up to this late; 0 turns the cache off (demands/open311.py).
+DOORSTEP_OPEN311_CACHE_SECONDS = int(env("DOORSTEP_OPEN311_CACHE_SECONDS", "30"))
 # Public forms: at most this many submissions per address per window.
 PORTAL_FORM_RATE = (5, 600)
 

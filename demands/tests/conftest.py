@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from demands.notify import MemorySender
 from demands.tests.factories import make_categories, make_handler
@@ -29,3 +30,9 @@ def land_handler(tree, setup):
 @pytest.fixture
 def petitions_handler(tree, setup):
     return make_handler(tree, setup["petitions"], username="petitions_handler")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """The Open311 search answers from the cache (DOORSTEP_OPEN311_CACHE_SECONDS); no test sees another's."""
+    cache.clear()

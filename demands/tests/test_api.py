@@ -55,3 +55,44 @@ def test_api_transfers_to_a_unit(client, setup, tree, civil_handler):
     )
     assert r.status_code == 200, r.content
     assert r.json()["owner"] == "甲镇" and r.json()["owner_level"] == "township"
+
+
+def test_accepting_records_the_handlers_office_in_a_fixed_number_of_queries(
+    client, setup, tree, civil_handler, django_assert_num_queries
+):
+    """The history names the office; the demand's owner rows stand in for the handler's department."""
+    from django.db import connection
+
+    from journal.models import Entry
+
+    demand = make_demand(tree, setup, category="welfare", text="申请低保")
+    h = _auth(civil_handler)
+    # token, its last use, perms (2), the demand, its update, the month's counts (4), the event, the journal
+    # (3 on PostgreSQL, with its advisory lock), and the savepoints of the nested transactions (6, in a test's transaction): 21 before, with
+    # the handler's department and its unit read again
+    with django_assert_num_queries(19 + (connection.vendor == "postgresql")):
+        r = client.post(f"/api/v1/demands/demands/{demand.pk}/accept", **h)
+    assert r.status_code == 200 and r.json()["status"] == "processing"
+    assert demand.events.get(kind="accepted").actor_office == "县民政局"
+    assert Entry.objects.filter(action="demands.demand.accepted", target_id=str(demand.pk)).count() == 1
+    # Once the demand is someone else's, the handler's own department is named, not the new owner.
+    r = client.post(
+        f"/api/v1/demands/demands/{demand.pk}/transfer",
+        {"to_unit": tree.town_a.pk, "reason": "先由镇里核实"},
+        content_type="application/json",
+        **h,
+    )
+    assert r.status_code == 200 and r.json()["owner"] == "甲镇"
+    assert demand.events.get(kind="transferred").actor_office == "县民政局"
+
+
+def test_a_township_office_is_named_with_its_township(setup, tree):
+    from core.testing import make_staff
+    from demands import selectors, services
+    from territory.roles import Role
+
+    demand = make_demand(tree, setup, category="land", text="占地补偿没到位")
+    staff = make_staff(Role.TOWNSHIP_CADRE, [tree.town_a], username="social_a", department=setup["social_a"])
+    assert demand.owner_department == setup["social_a"]
+    services.demand_accept(actor=staff, demand=selectors.demand_get(user=staff, pk=demand.pk))
+    assert demand.events.get(kind="accepted").actor_office == "甲镇社会事务办"

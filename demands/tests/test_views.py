@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from demands.forms import DemandFilterForm
 from demands.models import Demand
 from demands.tests.factories import make_demand
 
@@ -235,3 +236,110 @@ def test_ordinary_complaint_is_not_held(client, setup, tree):
     }
     client.post(reverse("demands_public:submit"), data)
     assert Demand.objects.count() == 1 and not HeldSubmission.objects.exists()
+
+
+def test_the_detail_page_offers_the_countys_current_transfer_targets(client, setup, tree, civil_handler):
+    """The transfer form's HTML is rendered once per set of targets (demands.views._blank_form_html): the
+    targets are read on every page, so a renamed department or a new village shows at once."""
+    from demands.views import _blank_form_html
+    from territory.models import Department
+
+    first = make_demand(tree, setup, category="welfare", text="申请低保")
+    second = make_demand(tree, setup, category="welfare", text="申请临时救助", place_unit=tree.village_b1)
+    client.force_login(civil_handler)
+    page = client.get(reverse("demands:detail", args=[first.pk])).content.decode()
+    assert f'<option value="d{setup["petitions"].pk}">测试县信访局</option>' in page
+    assert f'<option value="u{tree.village_b1.pk}">乙一村</option>' in page
+    assert '<optgroup label="部门">' in page and 'name="reason"' in page and 'name="outcome"' in page
+    hits = _blank_form_html.cache_info().hits
+    assert client.get(reverse("demands:detail", args=[second.pk])).content.decode().count("测试县信访局") == 1
+    assert _blank_form_html.cache_info().hits >= hits + 4  # the same county, language and targets: reused
+
+    Department.objects.filter(pk=setup["petitions"].pk).update(name="群众来访接待中心")
+    page = client.get(reverse("demands:detail", args=[first.pk])).content.decode()
+    assert "测试县群众来访接待中心" in page and "测试县信访局" not in page
+    r = client.post(
+        reverse("demands:transfer", args=[first.pk]), {"to": f"d{setup['petitions'].pk}", "reason": "请协调"}
+    )
+    assert r.status_code == 302
+    first.refresh_from_db()
+    assert first.owner_department == setup["petitions"] and first.transfers == 1
+
+
+def test_a_closed_demand_page_offers_no_transfer(
+    client, setup, tree, civil_handler, django_assert_num_queries
+):
+    from demands import services
+
+    demand = make_demand(tree, setup, category="welfare", text="申请低保")
+    services.demand_answer(actor=civil_handler, demand=demand, outcome="resolved", answer="已纳入低保")
+    services.demand_verdict(actor=None, demand=demand, resolved=True, satisfied=True, channel="visit")
+    client.force_login(civil_handler)
+    page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
+    assert 'name="reason"' not in page and "optgroup" not in page
+
+
+def test_detail_query_count_is_pinned(client, setup, tree, civil_handler, django_assert_num_queries):
+    demand = make_demand(tree, setup, category="welfare", text="家里困难，想申请低保")
+    for i in range(3):
+        make_demand(tree, setup, category="welfare", text=f"家里困难，申请低保{i}")
+    client.force_login(civil_handler)
+    client.get(reverse("demands:detail", args=[demand.pk]))
+    # session, user, perms (2), the demand with its category, places and owner, attachments, departments
+    # and places to transfer to, duplicate candidates, receipt, events: never the county row
+    with django_assert_num_queries(11):
+        r = client.get(reverse("demands:detail", args=[demand.pk]))
+    assert r.status_code == 200 and r.content.decode().count("相似度") == 3
+
+
+def test_the_list_shows_each_demand_as_the_model_reads_it_in_the_users_language(
+    client, setup, tree, civil_handler, administrator
+):
+    """The list reads plain rows (selectors.DemandRow), not model instances: each line must still say
+    what the demand's own fields and rules say, and the filter bar must follow the language."""
+    from django.template.defaultfilters import truncatechars
+    from django.utils import translation
+
+    from demands import services
+    from demands.templatetags.demands_tags import due_date
+
+    welfare = make_demand(tree, setup, category="welfare", text="家里困难，想申请低保，" * 5)
+    road = make_demand(tree, setup, text="村口路灯坏了")
+    services.demand_accept(actor=civil_handler, demand=welfare)
+    Demand.objects.filter(pk=road.pk).update(resolve_breached=True)
+    client.force_login(administrator)
+    for language in ("zh-hans", "en"):
+        client.cookies["django_language"] = language
+        page = client.get(reverse("demands:list")).content.decode()
+        with translation.override(language):
+            for demand in Demand.objects.select_related(
+                "category", "place_unit", "owner_unit", "owner_department"
+            ):
+                row = page.split(f'href="{reverse("demands:detail", args=[demand.pk])}"', 1)[1].split(
+                    "</li>", 1
+                )[0]
+                assert f"{demand.category.name} · {demand.place_unit.name}" in row
+                assert f">{demand.get_status_display()}</span>" in row
+                assert ("chip overdue" in row) == (demand.pk == road.pk)
+                assert f"{demand.ticket} · {truncatechars(demand.text, 40)}" in row
+                assert demand.owner_label in row and due_date(demand.resolve_due) in row
+            assert str(DemandFilterForm.base_fields["status"].label) in page
+    assert "Awaiting acceptance" in page and "待受理" not in page  # not the first language's labels
+
+
+def test_the_list_counts_its_demands_without_joining_their_names(client, setup, tree, civil_handler):
+    """The page's rows carry names from four joined tables; the total above them needs none (~18 ms for
+    a county department on PostgreSQL when the count kept them)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(3):
+        make_demand(tree, setup, category="welfare", text=f"申请低保{i}")
+    client.force_login(civil_handler)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("demands:list")).content.decode()
+    counts = [
+        q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"] and "demands_demand" in q["sql"]
+    ]
+    assert len(counts) == 1 and "JOIN" not in counts[0]
+    assert "共 3 件" in page
