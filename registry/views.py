@@ -32,10 +32,8 @@ def household_list(request):
     villages, tags = _filter_choices(request.user)
     form = HouseholdFilterForm(request.GET or None, villages=villages, tags=tags)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.household_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    page.object_list = selectors.with_member_counts(page.object_list)
+    households = selectors.with_member_counts(selectors.household_list(user=request.user, filters=filters))
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "registry/household_list.html", {"form": form, "page": page, "query": _query(request)}
     )
