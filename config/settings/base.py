@@ -182,7 +182,9 @@ DOORSTEP_TASK_LOST_AFTER_SECONDS = float(env("DOORSTEP_TASK_LOST_AFTER_SECONDS",
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "core.cache.SharedClientRedisCache", "LOCATION": env("REDIS_URL")}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+    }
 
 DOORSTEP_SITE_NAME = env("DOORSTEP_SITE_NAME", "家门口")
 DOORSTEP_SITE_NAME_LABEL = _("家门口 · 基层工作平台")

@@ -28,7 +28,7 @@ if not env("REDIS_URL") and not env_bool("DOORSTEP_ALLOW_LOCAL_CACHE"):
 if env("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "core.cache.SharedClientRedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env("REDIS_URL"),
             "KEY_PREFIX": env("DOORSTEP_CACHE_PREFIX", "doorstep"),
             "TIMEOUT": 300,

@@ -140,7 +140,7 @@ def test_production_shares_its_cache_and_sessions_through_redis():
     result = _prod()
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "core.cache.SharedClientRedisCache",
+        "django.core.cache.backends.redis.RedisCache",
         "True",
         "django.contrib.sessions.backends.cached_db",
     ]
