@@ -2,15 +2,23 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import size_validator
+from core.widgets import ListSelect
 from registry.models import Household, Person
 
 
 class HouseholdFilterForm(forms.Form):
+    """The list's filters; ListSelect writes its selects without a template per option (every list page)."""
+
     q = forms.CharField(label=_("户主或住址"), required=False)
-    village = forms.TypedChoiceField(label=_("村/社区"), required=False, coerce=int, empty_value=None)
-    tag = forms.ChoiceField(label=_("标签"), required=False)
+    village = forms.TypedChoiceField(
+        label=_("村/社区"), required=False, coerce=int, empty_value=None, widget=ListSelect
+    )
+    tag = forms.ChoiceField(label=_("标签"), required=False, widget=ListSelect)
     occupancy = forms.ChoiceField(
-        label=_("居住情况"), required=False, choices=[("", _("全部"))] + list(Household.Occupancy.choices)
+        label=_("居住情况"),
+        required=False,
+        choices=[("", _("全部"))] + list(Household.Occupancy.choices),
+        widget=ListSelect,
     )
 
     def __init__(self, *args, villages=(), tags=(), **kwargs):
@@ -21,10 +29,15 @@ class HouseholdFilterForm(forms.Form):
 
 class PersonFilterForm(forms.Form):
     q = forms.CharField(label=_("姓名、拼音首字母、身份证号或电话"), required=False)
-    village = forms.TypedChoiceField(label=_("村/社区"), required=False, coerce=int, empty_value=None)
-    tag = forms.ChoiceField(label=_("标签"), required=False)
+    village = forms.TypedChoiceField(
+        label=_("村/社区"), required=False, coerce=int, empty_value=None, widget=ListSelect
+    )
+    tag = forms.ChoiceField(label=_("标签"), required=False, widget=ListSelect)
     residence = forms.ChoiceField(
-        label=_("居住状态"), required=False, choices=[("", _("全部"))] + list(Person.Residence.choices)
+        label=_("居住状态"),
+        required=False,
+        choices=[("", _("全部"))] + list(Person.Residence.choices),
+        widget=ListSelect,
     )
     min_age = forms.IntegerField(label=_("年龄不小于"), required=False, min_value=0, max_value=120)
 

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from registry import idcard
@@ -70,18 +71,20 @@ def household_list(*, user, filters: dict | None = None) -> QuerySet[Household]:
     return qs.order_by("scope_path", "household_no", "id")
 
 
-def with_member_counts(households) -> list[Household]:
-    """Attach member_count to one page of households with a single grouped query."""
-    households = list(households)
-    counts = dict(
-        Person.objects.filter(household_id__in=[h.pk for h in households])
-        .values_list("household_id")
-        .annotate(n=Count("id"))
+def with_member_counts(households: QuerySet[Household]) -> QuerySet[Household]:
+    """Annotate member_count: a subquery of the list's own query, so a page costs no query more.
+
+    PostgreSQL evaluates it for the page's rows only (after the sort and the limit), like the grouped
+    query over the page's ids it replaces; the paginator's COUNT leaves the unused annotation out.
+    """
+    members = (
+        Person.objects.filter(household=OuterRef("pk"))
         .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    for household in households:
-        household.member_count = counts.get(household.pk, 0)
-    return households
+    return households.annotate(member_count=Coalesce(Subquery(members), 0))
 
 
 def household_get(*, user, pk) -> Household:

@@ -2,13 +2,31 @@
 
 from django.contrib.auth.backends import ModelBackend
 
+from territory.access import load_access
 from territory.roles import ROLE_PERMISSIONS
 
 
 class RoleBackend(ModelBackend):
+    """ModelBackend's user and group permissions (read through territory.access) plus the role's."""
+
+    def _perms(self, user_obj) -> frozenset[str]:
+        base = getattr(user_obj, "_perm_cache", None)
+        if base is None:
+            load_access(user_obj)
+            base = user_obj._perm_cache
+        # has_perm runs several times a page: the union is kept for as long as ModelBackend's memo is.
+        memo = user_obj.__dict__.get("_doorstep_perms")
+        if memo is None or memo[0] is not base:
+            role = ROLE_PERMISSIONS.get(getattr(user_obj, "role", ""), set())
+            memo = user_obj._doorstep_perms = (base, frozenset(base | role))
+        return memo[1]
+
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
-        if not hasattr(user_obj, "_role_perm_cache"):
-            user_obj._role_perm_cache = set(ROLE_PERMISSIONS.get(getattr(user_obj, "role", ""), set()))
-        return super().get_all_permissions(user_obj, obj) | user_obj._role_perm_cache
+        return set(self._perms(user_obj))
+
+    def has_perm(self, user_obj, perm, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return False
+        return perm in self._perms(user_obj)

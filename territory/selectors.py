@@ -8,24 +8,20 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from territory.access import load_access
 from territory.models import AdminUnit, Department, Staff
 
 
 def jurisdiction_paths(user) -> tuple[str, ...]:
-    """The subtree prefixes this user may see, computed once per request-bound user object."""
+    """The subtree prefixes this user may see (the broadest only), read once per request-bound user object.
+
+    They come from the access cache (territory.access), fresh after any change of jurisdictions.
+    """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ()
-    cached = getattr(user, "_jurisdiction_paths", None)
-    if cached is None:
-        paths = sorted(user.jurisdictions.values_list("path", flat=True))
-        # Drop paths already covered by a broader one, so queries stay short.
-        kept: list[str] = []
-        for path in paths:
-            if not any(path.startswith(k) for k in kept):
-                kept.append(path)
-        cached = tuple(kept)
-        user._jurisdiction_paths = cached
-    return cached
+    if getattr(user, "_jurisdiction_paths", None) is None:
+        load_access(user)
+    return user._jurisdiction_paths
 
 
 def prefix_q(field: str, prefix: str) -> Q:

@@ -78,15 +78,20 @@ def test_household_search_by_address(people, township_leader):
     assert [h.address for h in result.households] == ["甲一村二组2号"]
 
 
-def test_household_list_is_one_query_whatever_its_length(people, township_leader, django_assert_num_queries):
+def test_household_list_is_one_query_whatever_its_length(
+    people, tree, township_leader, django_assert_num_queries
+):
+    make_person(people["a1"].household, "王小明", birth_date=date(2010, 5, 5))
+    make_household(tree.village_a2, address="甲二村一组9号")  # nobody registered yet
     list(
         selectors.household_list(user=township_leader)
     )  # warms the per-request permission and jurisdiction caches
-    with django_assert_num_queries(2):
-        rows = selectors.with_member_counts(selectors.household_list(user=township_leader))
+    with django_assert_num_queries(1):  # member counts included, households with nobody counted 0
+        rows = list(selectors.with_member_counts(selectors.household_list(user=township_leader)))
         for h in rows:
             _ = (h.village.name, h.member_count)
-    assert len(rows) == 3
+    assert sorted(h.member_count for h in rows) == [0, 1, 1, 2]
+    assert {h.pk: h.member_count for h in rows} == {h.pk: h.members.count() for h in rows}
 
 
 def test_summary_counts_are_scoped(people, village_official):

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
 from core.testing import make_household, make_person, synthetic_id
 from journal.models import Entry
@@ -104,8 +105,9 @@ def test_household_list_page_query_count_does_not_grow_with_rows(
         make_person(make_household(tree.village_a1, address=f"甲一村一组{n + 20}号"), f"户主{n}")
     client.force_login(village_official)
     client.get("/work/registry/households/")
-    # 10: the session is not written again within the renewal minute (3 queries less than on every request).
-    with django_assert_num_queries(10) as few:
+    # 6: session, user, villages, tags, count, page (member counts inside it). No session write within the
+    # renewal minute; permissions and jurisdictions come from the access cache (territory/access.py).
+    with django_assert_num_queries(6) as few:
         client.get("/work/registry/households/")
     for n in range(10):
         make_person(make_household(tree.village_a1, address=f"甲一村二组{n + 20}号"), f"新户主{n}")
@@ -126,3 +128,22 @@ def test_person_list_page_query_count_does_not_grow_with_rows(
     client.get("/work/registry/people/")
     with django_assert_max_num_queries(13):
         client.get("/work/registry/people/")
+
+
+def test_household_list_rows_link_to_each_household_with_its_occupancy_and_member_count(
+    client, tree, village_official
+):
+    vacant = make_household(tree.village_a1, address="甲一村五组1号", occupancy="vacant")
+    family = make_household(tree.village_a1, address="甲一村五组2号")
+    make_person(family, "户主甲")
+    make_person(family, "成员乙", relation="spouse")
+    client.force_login(village_official)
+    page = client.get("/work/registry/households/").content.decode()
+    rows = {h.pk: row for h in (vacant, family) for row in page.split("<li>") if f"{h.address}" in row}
+    assert f'href="{reverse("registry:household_detail", args=[vacant.pk])}"' in rows[vacant.pk]
+    assert f'href="{reverse("registry:household_detail", args=[family.pk])}"' in rows[family.pk]
+    assert '<span class="chip plain">空置</span>' in rows[vacant.pk] and "· 0 人</div>" in rows[vacant.pk]
+    assert '<span class="chip plain">常住</span>' in rows[family.pk] and "· 2 人</div>" in rows[family.pk]
+    client.cookies["django_language"] = "en"
+    english = client.get("/work/registry/households/").content.decode()
+    assert "0 people" in english and "2 people" in english

@@ -1,0 +1,121 @@
+"""What a signed-in staff member may do and see, kept in the shared cache between requests.
+
+Every signed-in request asked the database three things that almost never change: the
+permissions given to the user directly and through groups (two queries, Django's ModelBackend)
+and the paths of the user's jurisdictions (one query). They are now read from the cache (Redis
+in production) in one round trip, as one entry per user: {"perms": ..., "paths": ...}.
+
+Freshness: each entry carries the access version it was computed under, and it is used only
+while that version is current. Any change that can alter someone's permissions or jurisdictions
+(a user's groups, user permissions or jurisdictions changed through their many-to-many managers or
+forms; a group, permission, unit or staff member deleted; a staff member created; a permission or
+unit saved) gives the version a new random value
+(territory/signals.py), so every entry is recomputed from the database on its next use. Such
+changes are rare (an administrator's work); a request that reads the access after the change
+has committed never sees the old answer. The version changes twice: at once (so the rest of the
+changing transaction, and tests inside one transaction, see it) and again after commit (so an
+entry computed by another request from the not-yet-committed state cannot outlive the commit).
+Role permissions are not cached here: they follow the role on the user row loaded per request.
+
+Superusers are not cached (their permission set is every permission of every model; Django
+answers their has_perm without asking the backends anyway).
+"""
+
+import logging
+import uuid
+
+from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+VERSION_KEY = "territory:access:version"
+# An entry outlives its version only if the after-commit version change itself failed (the cache
+# went away between the two changes); this bounds how long such an entry could be used.
+ENTRY_SECONDS = 600
+
+
+def _entry_key(user_pk) -> str:
+    return f"territory:access:{user_pk}"
+
+
+def _new_version() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def access_changed() -> None:
+    """Make every cached access entry stale, now and again once the current transaction commits.
+
+    The immediate change raises when the cache is unreachable, so the change that called it fails
+    instead of leaving stale entries behind.
+    """
+    _new_version()
+
+    def after_commit() -> None:
+        try:
+            _new_version()
+        except Exception:  # the change is committed; the immediate new version already covers it
+            log.exception("access version not renewed after commit")
+
+    transaction.on_commit(after_commit)
+
+
+def _current_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:  # first use, or evicted: start one (another process may win the race)
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def load_access(user) -> None:
+    """Set the user object's permission and jurisdiction memos from the cache (or the database).
+
+    ModelBackend keeps a user's permissions on the user object (`_perm_cache`) and
+    territory.selectors its jurisdiction paths (`_jurisdiction_paths`), so one request asks the
+    cache at most once for each; deleting either memo makes the next use ask again. When the
+    cache cannot be read, the answer comes from the database (correct, only slower).
+    """
+    entry = _compute(user) if user.is_superuser else _cached(user)
+    if not hasattr(user, "_perm_cache"):
+        user._perm_cache = set(entry["perms"])
+    if getattr(user, "_jurisdiction_paths", None) is None:
+        user._jurisdiction_paths = entry["paths"]
+
+
+def broadest_paths(paths) -> tuple[str, ...]:
+    """The paths without those already inside a broader one, so scope filters stay short."""
+    kept: list[str] = []
+    for path in sorted(paths):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return tuple(kept)
+
+
+def _compute(user) -> dict:
+    backend = ModelBackend()
+    perms = backend.get_user_permissions(user) | backend.get_group_permissions(user)
+    paths = broadest_paths(user.jurisdictions.values_list("path", flat=True))
+    return {"perms": frozenset(perms), "paths": paths}
+
+
+def _cached(user) -> dict:
+    key = _entry_key(user.pk)
+    try:
+        got = cache.get_many([VERSION_KEY, key])
+        version = got.get(VERSION_KEY)
+        stored = got.get(key)
+        if version is not None and stored is not None and stored[0] == version:
+            return stored[1]
+        # The version is read before the database: an entry is never newer than its version.
+        version = version if version is not None else _current_version()
+    except Exception:
+        log.warning("access cache unreadable; reading the database", exc_info=True)
+        return _compute(user)
+    entry = _compute(user)
+    try:
+        cache.set(key, (version, entry), ENTRY_SECONDS)
+    except Exception:
+        log.warning("access cache not written", exc_info=True)
+    return entry
