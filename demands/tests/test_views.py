@@ -42,9 +42,8 @@ def test_list_query_count_is_pinned(client, setup, tree, village_official, djang
     for i in range(12):
         make_demand(tree, setup, text=f"路灯{i}")
     client.force_login(village_official)
-    with django_assert_num_queries(
-        10
-    ):  # session, user, perms, jurisdiction, count, page, nav, panels: not per row
+    # session, user, count, page, nav, panels (permissions and jurisdiction from the access cache): not per row
+    with django_assert_num_queries(7):
         r = client.get(reverse("demands:list"))
     assert r.status_code == 200 and r.content.decode().count("demands/") >= 12
 
