@@ -4,6 +4,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import Http404
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -250,7 +251,11 @@ def list_due(request, village: int | None = None, day: date | None = None):
             "follow_up": d.follow_up,
             "mode": str(d.mode),
         }
-        for d in selectors.due_list(user=request.auth, village=village, day=day)[:500]
+        for d in (
+            selectors.due_list_shared(user=request.auth, village=village)
+            if day is None or day == timezone.localdate()
+            else selectors.due_list(user=request.auth, village=village, day=day)
+        )[:500]
     ]
 
 

@@ -6,6 +6,7 @@ EXISTS over the (household, mode, visited_at) index.
 """
 
 import hashlib
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -259,6 +260,49 @@ def due_list(
     # A household deleted between the queries above has no row left to show.
     dues = [d for d in found.values() if d.household is not None]
     return sorted(dues, key=lambda d: (d.follow_up is None, -d.overdue_days, -d.weight, d.household.pk))
+
+
+DUE_VERSION_PREFIX = "visits:due-version:"
+
+
+def due_list_shared(*, user, village: int | None = None) -> list[Due]:
+    """Today's due list (due_list), shared for DOORSTEP_DUE_CACHE_SECONDS by staff with the same scope.
+
+    The due list is six aggregate queries over the scope's households and visits: most of the
+    worklist's cost, for a list that changes only when someone visits. So a recorded visit makes
+    every cached list that could contain its household stale at once (visits.services bumps the
+    version of each unit above the household: `due_lists_changed`), the policies' own settings are
+    part of the key (an edited policy takes effect at once), and anything else that moves a household
+    onto or off the list (a ledger import, a new tag, a household moving) shows within the timeout.
+    """
+    seconds = settings.DOORSTEP_DUE_CACHE_SECONDS
+    paths = jurisdiction_paths(user)
+    if seconds <= 0 or not paths:
+        return due_list(user=user, village=village)
+    policies = policy_list(user=user)
+    version_keys = [DUE_VERSION_PREFIX + path for path in paths]
+    versions = cache.get_many(version_keys)
+    signature = (
+        _today().isoformat(),
+        paths,
+        village,
+        _can(user, "visits.view_visit"),
+        [versions.get(k) for k in version_keys],
+        [(p.pk, p.name, p.tag_id, p.occupancy, p.interval_days, p.required_mode, p.weight) for p in policies],
+    )
+    key = "visits:due:" + hashlib.sha256(repr(signature).encode()).hexdigest()
+    dues = cache.get(key)
+    if dues is None:
+        dues = due_list(user=user, village=village)
+        cache.set(key, dues, seconds)
+    return dues
+
+
+def due_lists_changed(scope_path: str) -> None:
+    """A visit was recorded under `scope_path`: cached due lists of every unit above it are stale."""
+    parts = [p for p in scope_path.split("/") if p]
+    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    cache.set_many({DUE_VERSION_PREFIX + prefix: uuid.uuid4().hex for prefix in prefixes}, None)
 
 
 def overdue_summary(*, user, day: date | None = None) -> dict:

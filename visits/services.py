@@ -136,6 +136,10 @@ def visit_submit(
     )
     visit.full_clean(exclude=["actor"] if actor is None else None)
     visit.save()
+    # At once (the rest of this transaction sees it) and again after commit: a due list another request
+    # computed from the not-yet-committed state must not outlive the commit.
+    _due_lists_changed(household.scope_path)
+    transaction.on_commit(lambda: _due_lists_changed(household.scope_path))
     if plan_stop is not None and plan_stop.state != PlanStop.State.DONE:
         plan_stop.state = PlanStop.State.DONE
         plan_stop.save(update_fields=["state"])
@@ -152,6 +156,12 @@ def visit_submit(
         },
     )
     return SubmitResult(visit, "created")
+
+
+def _due_lists_changed(scope_path: str) -> None:
+    from visits import selectors
+
+    selectors.due_lists_changed(scope_path)
 
 
 def visit_record(*, actor, household: Household, mode: str = Mode.IN_PERSON, **kwargs) -> Visit:

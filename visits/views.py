@@ -33,7 +33,7 @@ def worklist(request):
         village = int(village) if village else None
     except ValueError:
         village = None
-    dues = selectors.due_list(user=request.user, village=village)
+    dues = selectors.due_list_shared(user=request.user, village=village)
     route = selectors.todays_route(user=request.user)
     planned_ids = {s.household_id for s in route.stops.all()} if route else set()
     rows = [d for d in dues if d.household.pk not in planned_ids]

@@ -182,9 +182,7 @@ DOORSTEP_TASK_LOST_AFTER_SECONDS = float(env("DOORSTEP_TASK_LOST_AFTER_SECONDS",
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("REDIS_URL"):
-    CACHES = {
-        "default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": env("REDIS_URL")}
-    }
+    CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": env("REDIS_URL")}}
 
 DOORSTEP_SITE_NAME = env("DOORSTEP_SITE_NAME", "家门口")
 DOORSTEP_SITE_NAME_LABEL = _("家门口 · 基层工作平台")
@@ -229,6 +227,9 @@ PORTAL_CACHE_SECONDS = int(env("DOORSTEP_PORTAL_CACHE_SECONDS", "300"))
 # Aggregate reports (the visit coverage page) are shared by staff with the same jurisdiction for this
 # long; the page says when its figures were computed. 0 computes them on every request.
 DOORSTEP_REPORT_CACHE_SECONDS = int(env("DOORSTEP_REPORT_CACHE_SECONDS", "120"))
+# The due list behind the worklist is shared by staff with the same scope for this long. A recorded
+# visit refreshes it at once; other changes (a ledger import, a new tag) show within this time.
+DOORSTEP_DUE_CACHE_SECONDS = int(env("DOORSTEP_DUE_CACHE_SECONDS", "60"))
 # Open311: a public search of service requests (GET requests.json/.xml without api_key or
 # service_request_id) is answered from the shared cache for this many seconds, so a request filed or
 # changed shows up in those lists up to this late; 0 turns the cache off (demands/open311.py).

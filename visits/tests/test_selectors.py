@@ -93,3 +93,38 @@ def test_coverage_by_cadre_covers_the_cadres_villages(township_leader, township_
 def test_overdue_summary_matches_the_list(village_official, elder, away_household):
     summary = selectors.overdue_summary(user=village_official)
     assert summary == {"overdue": 2, "never": 2}
+
+
+def test_the_shared_due_list_is_reused_until_a_visit_or_a_policy_changes_it(
+    village_official, elder, tree, django_assert_max_num_queries, settings
+):
+    from visits import services
+    from visits.models import VisitPolicy
+
+    first = selectors.due_list_shared(user=village_official)
+    assert elder.household.pk in {d.household.pk for d in first}
+    with django_assert_max_num_queries(1):  # the policies (part of the key); the list itself from the cache
+        again = selectors.due_list_shared(user=village_official)
+    assert [d.household.pk for d in again] == [d.household.pk for d in first]
+
+    # A household leaving the list without a visit (here: its tag removed) shows only after the timeout...
+    elder.tags.clear()
+    assert elder.household.pk in {d.household.pk for d in selectors.due_list_shared(user=village_official)}
+    # ...but a recorded visit anywhere in the scope refreshes it at once.
+    other = elder.household.__class__.objects.create(
+        village=tree.village_a1, scope_path=tree.village_a1.path, address="甲一村2号"
+    )
+    services.visit_record(actor=village_official, household=other)
+    assert elder.household.pk not in {d.household.pk for d in selectors.due_list_shared(user=village_official)}
+
+    # So does an edited policy: its settings are part of the key.
+    elder.tags.add(tree.tags["elderly_alone"])
+    policy = VisitPolicy.objects.get(name="独居老人每周入户")
+    policy.interval_days = 400
+    policy.save()
+    shared = {d.household.pk: d for d in selectors.due_list_shared(user=village_official)}
+    assert shared[elder.household.pk].overdue_days == 400  # never visited: overdue by the new interval
+
+    settings.DOORSTEP_DUE_CACHE_SECONDS = 0
+    elder.tags.clear()
+    assert elder.household.pk not in {d.household.pk for d in selectors.due_list_shared(user=village_official)}
