@@ -115,7 +115,9 @@ def test_the_shared_due_list_is_reused_until_a_visit_or_a_policy_changes_it(
         village=tree.village_a1, scope_path=tree.village_a1.path, address="甲一村2号"
     )
     services.visit_record(actor=village_official, household=other)
-    assert elder.household.pk not in {d.household.pk for d in selectors.due_list_shared(user=village_official)}
+    assert elder.household.pk not in {
+        d.household.pk for d in selectors.due_list_shared(user=village_official)
+    }
 
     # So does an edited policy: its settings are part of the key.
     elder.tags.add(tree.tags["elderly_alone"])
@@ -127,4 +129,6 @@ def test_the_shared_due_list_is_reused_until_a_visit_or_a_policy_changes_it(
 
     settings.DOORSTEP_DUE_CACHE_SECONDS = 0
     elder.tags.clear()
-    assert elder.household.pk not in {d.household.pk for d in selectors.due_list_shared(user=village_official)}
+    assert elder.household.pk not in {
+        d.household.pk for d in selectors.due_list_shared(user=village_official)
+    }
