@@ -248,7 +248,10 @@ class _Heart(threading.Thread):
             try:
                 if ticks % every == 0:
                     reap()
-                if self.current:
+                # Not on the first tick: task_started has just written the first beat, and a second write
+                # at once would only contend with the task's own (an in-memory SQLite test database
+                # answers a concurrent write with "database is locked" instead of waiting).
+                if self.current and ticks > 0:
                     from core.models import TaskHeartbeat
 
                     TaskHeartbeat.objects.filter(task_id=self.current).update(beat_at=timezone.now())

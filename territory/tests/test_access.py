@@ -27,6 +27,15 @@ def view_household():
     return Permission.objects.get(content_type__app_label="registry", codename="view_household")
 
 
+@pytest.fixture
+def viewers(handler, view_household):
+    """A group that may see households, with the handler in it."""
+    group = Group.objects.create(name="户籍查看")
+    group.permissions.add(view_household)
+    handler.groups.add(group)
+    return group
+
+
 def _access_queries(queries) -> list[str]:
     return [
         q["sql"]
@@ -58,10 +67,10 @@ def test_a_permission_granted_through_a_group_counts_on_the_next_request(client,
     assert client.get(LIST).status_code == 200  # now from the cache
 
 
-def test_a_permission_removed_from_the_group_is_gone_on_the_next_request(client, handler, view_household):
-    group = Group.objects.create(name="户籍查看")
-    group.permissions.add(view_household)
-    handler.groups.add(group)
+def test_a_permission_removed_from_the_group_is_gone_on_the_next_request(
+    client, handler, view_household, viewers
+):
+    group = viewers
     client.force_login(handler)
     assert client.get(LIST).status_code == 200
     assert client.get(LIST).status_code == 200  # cached
@@ -69,10 +78,8 @@ def test_a_permission_removed_from_the_group_is_gone_on_the_next_request(client,
     assert client.get(LIST).status_code == 403
 
 
-def test_leaving_the_group_or_deleting_it_removes_its_permissions(client, handler, view_household):
-    group = Group.objects.create(name="户籍查看")
-    group.permissions.add(view_household)
-    handler.groups.add(group)
+def test_leaving_the_group_or_deleting_it_removes_its_permissions(client, handler, viewers):
+    group = viewers
     client.force_login(handler)
     assert client.get(LIST).status_code == 200
     handler.groups.remove(group)
