@@ -122,10 +122,9 @@ class PublicDemandForm(forms.Form):
     website = forms.CharField(required=False, label=_("请勿填写"))
 
     def __init__(self, *args, villages=(), **kwargs):
+        """villages: (id, label) pairs, e.g. (12, "城关镇 东街村")."""
         super().__init__(*args, **kwargs)
-        self.fields["place_unit"].choices = [("", _("请选择"))] + [
-            (v.pk, f"{v.parent.name} {v.name}") for v in villages
-        ]
+        self.fields["place_unit"].choices = [("", _("请选择")), *villages]
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
 
 
