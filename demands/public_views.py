@@ -10,7 +10,6 @@ from demands import selectors, services
 from demands import text as demand_text
 from demands.forms import PublicDemandForm, PublicVerdictForm, StatusLookupForm
 from demands.models import Demand
-from territory.models import AdminUnit
 
 SUBMITS_PER_HOUR = 5
 LOOKUPS_PER_HOUR = 30
@@ -35,18 +34,9 @@ def _over_limit(request, bucket: str, limit: int) -> bool:
     return count > limit
 
 
-def _village_choices() -> list[tuple[int, str]]:
-    """(id, "township village") of every village, in code order, for the form's select: plain rows, as
-    the ~300 villages as model instances with their townships cost half of this public page's CPU."""
-    rows = AdminUnit.objects.filter(level=AdminUnit.Level.VILLAGE).order_by("code")
-    return [
-        (pk, f"{township} {name}") for pk, township, name in rows.values_list("pk", "parent__name", "name")
-    ]
-
-
 @never_cache
 def submit(request):
-    form = PublicDemandForm(request.POST or None, villages=_village_choices())
+    form = PublicDemandForm(request.POST or None, villages=selectors.public_village_choices())
     if request.method == "POST":
         if _over_limit(request, "submit", SUBMITS_PER_HOUR):
             form.add_error(None, _("提交太频繁了，请一小时后再试，或拨打热线反映。"))
@@ -59,11 +49,7 @@ def submit(request):
             if demand_text.link_count(data["text"]) > MAX_LINKS:
                 form.add_error("text", _("内容里的网址太多，请直接写明您要反映的事。"))
             else:
-                place_unit = (
-                    AdminUnit.objects.filter(level=AdminUnit.Level.VILLAGE, pk=data["place_unit"])
-                    .select_related("parent")
-                    .first()
-                )
+                place_unit = selectors.public_village(data["place_unit"])
                 category = selectors.category_for_text(place_unit=place_unit, text=data["text"])
                 held_reason = services.submission_screen(
                     resident_name=data["resident_name"], text=data["text"], place=data["place"]

@@ -573,3 +573,20 @@ def config_client_get(*, user, pk):
     from demands.models import Open311Client
 
     return _config_get(Open311Client.objects.all(), user=user, pk=pk, county_field="county")
+
+
+# ---- the residents' own form -------------------------------------------------------------------
+
+
+def public_village_choices() -> list[tuple[int, str]]:
+    """(id, "township village") of every village, in code order, for the public form's select: plain
+    rows, as the ~300 villages as model instances with their townships cost half of that page's CPU."""
+    rows = AdminUnit.objects.filter(level=AdminUnit.Level.VILLAGE).order_by("code")
+    return [
+        (pk, f"{township} {name}") for pk, township, name in rows.values_list("pk", "parent__name", "name")
+    ]
+
+
+def public_village(pk) -> AdminUnit | None:
+    """The village a resident chose on the public form, with its township, or None."""
+    return AdminUnit.objects.filter(level=AdminUnit.Level.VILLAGE, pk=pk).select_related("parent").first()

@@ -265,6 +265,13 @@ def due_list(
 DUE_VERSION_PREFIX = "visits:due-version:"
 
 
+def _shared_key(kind: str, user, *parts) -> str:
+    """The cache key of a figure that staff with the same scope share: today, the jurisdiction, whether
+    visits may be seen, and whatever else the figure depends on (`parts`)."""
+    signature = (kind, _today().isoformat(), jurisdiction_paths(user), _can(user, "visits.view_visit"), parts)
+    return f"visits:{kind}:" + hashlib.sha256(repr(signature).encode()).hexdigest()
+
+
 def due_list_shared(*, user, village: int | None = None) -> list[Due]:
     """Today's due list (due_list), shared for DOORSTEP_DUE_CACHE_SECONDS by staff with the same scope.
 
@@ -282,15 +289,13 @@ def due_list_shared(*, user, village: int | None = None) -> list[Due]:
     policies = policy_list(user=user)
     version_keys = [DUE_VERSION_PREFIX + path for path in paths]
     versions = cache.get_many(version_keys)
-    signature = (
-        _today().isoformat(),
-        paths,
+    key = _shared_key(
+        "due",
+        user,
         village,
-        _can(user, "visits.view_visit"),
         [versions.get(k) for k in version_keys],
         [(p.pk, p.name, p.tag_id, p.occupancy, p.interval_days, p.required_mode, p.weight) for p in policies],
     )
-    key = "visits:due:" + hashlib.sha256(repr(signature).encode()).hexdigest()
     dues = cache.get(key)
     if dues is None:
         dues = due_list(user=user, village=village)
@@ -416,8 +421,7 @@ def coverage_report(*, user) -> Coverage:
     seconds = settings.DOORSTEP_REPORT_CACHE_SECONDS
     if seconds <= 0:
         return coverage(user=user)
-    scope = "|".join(jurisdiction_paths(user)) + ("|visits" if _can(user, "visits.view_visit") else "|-")
-    key = "visits:coverage:" + hashlib.sha256(f"{_today()}|{scope}".encode()).hexdigest()
+    key = _shared_key("coverage", user)
     report = cache.get(key)
     if report is None:
         report = coverage(user=user)
