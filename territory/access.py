@@ -19,6 +19,15 @@ Role permissions are not cached here: they follow the role on the user row loade
 
 Superusers are not cached (their permission set is every permission of every model; Django
 answers their has_perm without asking the backends anyway).
+
+The staff row itself (every signed-in request read it: Django's ModelBackend.get_user) is kept too,
+by `cached_user`, in the same round trip as the access entry: its fields but the password, and the
+session's verification hash instead (an HMAC of the password under SECRET_KEY, which is what the
+session cookie's own record holds). Each staff member has their own row version, renewed by every
+save or delete of that row (territory/signals.py), before and after commit like the access version:
+a deactivated, renamed or re-passworded user is seen as such on their next request. Rows changed by a
+queryset `update()` send no signal: Doorstep changes staff through services, forms and the admin,
+which save.
 """
 
 import logging
@@ -26,7 +35,8 @@ import uuid
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils.crypto import salted_hmac
 
 log = logging.getLogger(__name__)
 
@@ -40,33 +50,53 @@ def _entry_key(user_pk) -> str:
     return f"territory:access:{user_pk}"
 
 
-def _new_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+def _user_version_key(user_pk) -> str:
+    return f"territory:user-version:{user_pk}"
 
 
-def access_changed() -> None:
-    """Make every cached access entry stale, now and again once the current transaction commits.
+def _user_key(user_pk) -> str:
+    # The session hashes in an entry are made with the current SECRET_KEY: a new key (a deploy that
+    # rotates it) reads other entries instead of trusting hashes made with the old one.
+    return f"territory:user:{user_pk}:{salted_hmac('territory.access.user', 'v1').hexdigest()[:12]}"
+
+
+def _renew(key: str, what: str) -> None:
+    """Give `key` a new random version now and again once the current transaction commits.
 
     The immediate change raises when the cache is unreachable, so the change that called it fails
     instead of leaving stale entries behind.
     """
-    _new_version()
+    cache.set(key, uuid.uuid4().hex, None)
 
     def after_commit() -> None:
         try:
-            _new_version()
+            cache.set(key, uuid.uuid4().hex, None)
         except Exception:  # the change is committed; the immediate new version already covers it
-            log.exception("access version not renewed after commit")
+            log.exception("%s version not renewed after commit", what)
 
     transaction.on_commit(after_commit)
 
 
-def _current_version() -> str:
-    version = cache.get(VERSION_KEY)
+def access_changed() -> None:
+    """Make every cached access entry stale, now and again once the current transaction commits."""
+    _renew(VERSION_KEY, "access")
+
+
+def staff_changed(user_pk) -> None:
+    """A staff row was saved or deleted: its cached copy is stale, now and again after commit."""
+    _renew(_user_version_key(user_pk), "staff row")
+
+
+def _current(key: str) -> str:
+    version = cache.get(key)
     if version is None:  # first use, or evicted: start one (another process may win the race)
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY)
+        cache.add(key, uuid.uuid4().hex, None)
+        version = cache.get(key)
     return version
+
+
+def _current_version() -> str:
+    return _current(VERSION_KEY)
 
 
 def load_access(user) -> None:
@@ -119,3 +149,53 @@ def _cached(user) -> dict:
     except Exception:
         log.warning("access cache not written", exc_info=True)
     return entry
+
+
+def _staff_fields():
+    from territory.models import Staff
+
+    return Staff, [f.attname for f in Staff._meta.concrete_fields if f.attname != "password"]
+
+
+def cached_user(user_pk):
+    """The active or inactive staff member with this id (None when there is none), from the cache.
+
+    One round trip reads the row and the access entry; a row read from the database is stored
+    under its row version as read before the database (like the access entries). The password is
+    left deferred: reading it (a password change) loads it from the database.
+    """
+    staff_model, names = _staff_fields()
+    keys = [_user_version_key(user_pk), _user_key(user_pk), VERSION_KEY, _entry_key(user_pk)]
+    try:
+        got = cache.get_many(keys)
+    except Exception:
+        log.warning("staff cache unreadable; reading the database", exc_info=True)
+        return staff_model._default_manager.filter(pk=user_pk).first()
+    version, stored = got.get(keys[0]), got.get(keys[1])
+    if version is not None and stored is not None and stored[0] == version:
+        user = staff_model.from_db(DEFAULT_DB_ALIAS, names, stored[1])
+        user._session_auth_hash = stored[2]
+    else:
+        try:
+            version = version if version is not None else _current(keys[0])
+        except Exception:
+            log.warning("staff cache unreadable; reading the database", exc_info=True)
+            return staff_model._default_manager.filter(pk=user_pk).first()
+        user = staff_model._default_manager.filter(pk=user_pk).first()
+        if user is None:
+            return None
+        try:
+            values = tuple(getattr(user, name) for name in names)
+            cache.set(keys[1], (version, values, user.get_session_auth_hash()), ENTRY_SECONDS)
+        except Exception:
+            log.warning("staff cache not written", exc_info=True)
+    access_version, entry = got.get(VERSION_KEY), got.get(keys[3])
+    if (
+        not user.is_superuser
+        and access_version is not None
+        and entry is not None
+        and entry[0] == access_version
+    ):
+        user._perm_cache = set(entry[1]["perms"])
+        user._jurisdiction_paths = entry[1]["paths"]
+    return user

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.backends import ModelBackend
 
-from territory.access import load_access
+from territory.access import cached_user, load_access
 from territory.roles import ROLE_PERMISSIONS
 
 
@@ -20,6 +20,11 @@ class RoleBackend(ModelBackend):
             role = ROLE_PERMISSIONS.get(getattr(user_obj, "role", ""), set())
             memo = user_obj._doorstep_perms = (base, frozenset(base | role))
         return memo[1]
+
+    def get_user(self, user_id):
+        """The session's staff member, from the shared cache (territory.access.cached_user)."""
+        user = cached_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:

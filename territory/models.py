@@ -98,6 +98,14 @@ class Staff(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def get_session_auth_hash(self) -> str:
+        # A copy of the row from the cache (territory.access.cached_user) carries this hash instead of
+        # the password; a password set since, or loaded, is used as Django does.
+        memo = self.__dict__.get("_session_auth_hash")
+        if memo is not None and "password" not in self.__dict__:
+            return memo
+        return super().get_session_auth_hash()
+
 
 class ApiToken(models.Model):
     """A bearer token for the staff API; only its SHA-256 is stored."""

@@ -11,7 +11,7 @@ from django.dispatch import receiver
 
 import journal
 from core.middleware import SESSION_LOGIN_AT
-from territory.access import access_changed
+from territory.access import access_changed, staff_changed
 from territory.models import AdminUnit, Staff
 
 
@@ -90,3 +90,10 @@ def _renamed(sender, instance, created, **kwargs):
     # A permission's codename or a unit's path is what the cache holds; new ones are in nobody's entry yet.
     if not created:
         access_changed()
+
+
+@receiver(post_save, sender=Staff, dispatch_uid="staff-row-saved")
+@receiver(post_delete, sender=Staff, dispatch_uid="staff-row-deleted")
+def _staff_row_changed(sender, instance, **kwargs):
+    # The cached copy of the row (territory.access.cached_user): active, role, name, last login.
+    staff_changed(instance.pk)

@@ -284,10 +284,10 @@ def test_detail_query_count_is_pinned(client, setup, tree, civil_handler, django
         make_demand(tree, setup, category="welfare", text=f"家里困难，申请低保{i}")
     client.force_login(civil_handler)
     client.get(reverse("demands:detail", args=[demand.pk]))
-    # session, user, the demand with its category, places and owner, attachments, departments and places
-    # to transfer to, duplicate candidates, receipt, events (permissions from the access cache): never the
-    # county row
-    with django_assert_num_queries(9):
+    # session, the demand with its category, places and owner, attachments, departments and places
+    # to transfer to, duplicate candidates, receipt, events (the staff row and permissions from the cache,
+    # territory/access.py): never the county row
+    with django_assert_num_queries(8):
         r = client.get(reverse("demands:detail", args=[demand.pk]))
     assert r.status_code == 200 and r.content.decode().count("相似度") == 3
 

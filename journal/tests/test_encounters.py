@@ -120,12 +120,12 @@ def test_my_encounters_list_shows_only_mine_and_pins_queries(
     _encounter(township_cadre, tree.village_a1)
     client.force_login(village_official)
     client.get(reverse("journal:index"))
-    # 4: no session write within the renewal minute (SESSION_RENEW_SECONDS), permissions and jurisdictions
-    # from the access cache (territory/access.py); it was 6 more on every request.
-    with django_assert_num_queries(4):
+    # 3: no session write within the renewal minute (SESSION_RENEW_SECONDS), the staff row, permissions and
+    # jurisdictions from the cache (territory/access.py); it was 7 more on every request.
+    with django_assert_num_queries(3):
         response = client.get(reverse("journal:index"))
     assert response.content.decode().count("村委会") == 3
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(reverse("journal:index") + "?all=1")
     assert response.content.decode().count("村委会") == 4
 

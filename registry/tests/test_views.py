@@ -105,9 +105,9 @@ def test_household_list_page_query_count_does_not_grow_with_rows(
         make_person(make_household(tree.village_a1, address=f"甲一村一组{n + 20}号"), f"户主{n}")
     client.force_login(village_official)
     client.get("/work/registry/households/")
-    # 6: session, user, villages, tags, count, page (member counts inside it). No session write within the
-    # renewal minute; permissions and jurisdictions come from the access cache (territory/access.py).
-    with django_assert_num_queries(6) as few:
+    # 5: session, villages, tags, count, page (member counts inside it). No session write within the
+    # renewal minute; the staff row, permissions and jurisdictions come from the cache (territory/access.py).
+    with django_assert_num_queries(5) as few:
         client.get("/work/registry/households/")
     for n in range(10):
         make_person(make_household(tree.village_a1, address=f"甲一村二组{n + 20}号"), f"新户主{n}")

@@ -149,3 +149,78 @@ def test_roles_still_grant_their_permissions(village_official, handler):
     assert village_official.has_perm("registry.view_full_pii")
     assert not handler.has_perm("registry.view_household")
     assert "territory.view_adminunit" in Staff.objects.get(pk=handler.pk).get_all_permissions()
+
+
+def _staff_row_queries(queries, staff) -> list[str]:
+    return [q["sql"] for q in queries if 'FROM "territory_staff"' in q["sql"] and str(staff.pk) in q["sql"]]
+
+
+def test_a_signed_in_page_reads_the_staff_row_from_the_cache(client, village_official):
+    client.force_login(village_official)
+    assert client.get(LIST).status_code == 200  # the session's renewal and the access entry
+    access.staff_changed(village_official.pk)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(LIST).status_code == 200
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(LIST).status_code == 200
+    assert len(_staff_row_queries(first, village_official)) == 1
+    assert _staff_row_queries(again, village_official) == []
+    assert len(again) == len(first) - 1
+
+
+def test_the_cached_row_holds_no_password(client, village_official):
+    client.force_login(village_official)
+    assert client.get(LIST).status_code == 200
+    stored = cache.get(access._user_key(village_official.pk))
+    assert stored is not None
+    assert village_official.password not in repr(stored)
+
+
+def test_a_deactivated_user_is_signed_out_on_the_next_request(client, village_official):
+    client.force_login(village_official)
+    assert client.get(LIST).status_code == 200
+    assert client.get(LIST).status_code == 200  # from the cache
+    village_official.is_active = False
+    village_official.save(update_fields=["is_active"])
+    assert client.get(LIST).status_code == 302
+
+
+def test_a_new_password_ends_other_sessions_on_their_next_request(client, village_official):
+    client.force_login(village_official)
+    assert client.get(LIST).status_code == 200
+    assert client.get(LIST).status_code == 200
+    village_official.set_password("another-long-passphrase")
+    village_official.save()
+    assert client.get(LIST).status_code == 302
+
+
+def test_a_renamed_user_shows_the_new_name_on_the_next_request(client, village_official):
+    client.force_login(village_official)
+    assert client.get(LIST).status_code == 200
+    village_official.full_name = "改名后的村干部"
+    village_official.save(update_fields=["full_name"])
+    assert "改名后的村干部" in client.get(LIST).content.decode()
+
+
+def test_a_row_read_before_the_change_committed_is_not_used_after_it(
+    client, village_official, django_capture_on_commit_callbacks
+):
+    client.force_login(village_official)
+    assert client.get(LIST).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        stored = cache.get(access._user_key(village_official.pk))
+        village_official.is_active = False
+        village_official.save(update_fields=["is_active"])
+        # What a request reading the old row between the save and the commit would have stored.
+        version = cache.get(access._user_version_key(village_official.pk))
+        cache.set(access._user_key(village_official.pk), (version, *stored[1:]))
+    assert client.get(LIST).status_code == 302
+
+
+def test_the_staff_row_comes_from_the_database_when_the_cache_is_down(client, village_official):
+    client.force_login(village_official)
+    with mock.patch.object(access.cache, "get_many", side_effect=ConnectionError("cache down")):
+        assert client.get(LIST).status_code == 200
+        village_official.is_active = False
+        Staff.objects.filter(pk=village_official.pk).update(is_active=False)
+        assert client.get(LIST).status_code == 302
