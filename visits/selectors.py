@@ -6,6 +6,7 @@ EXISTS over the (household, mode, visited_at) index.
 """
 
 import hashlib
+import time as time_module
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from django.utils import timezone
 from registry.models import Household, Person, Tag
 from territory.models import AdminUnit, Staff
 from territory.roles import Role
-from territory.selectors import jurisdiction_paths, scope_q
+from territory.selectors import jurisdiction_paths, prefix_q, scope_q
 from visits.models import (
     CONTACT_MODES,
     Mode,
@@ -199,19 +200,24 @@ def due_list(
 ) -> list[Due]:
     """Households overdue under a policy on `day`, or whose follow-up date has come, most overdue first."""
     day = day or _today()
-    end_of_day = _start_of(day + timedelta(days=1))
     base = _household_scope(user)
     if households is not None:
         base = base.filter(pk__in=households.values("pk"))
     if village:
         base = base.filter(village_id=village)
+    return _sorted_dues(_due_rows(base, policy_list(user=user), day))
+
+
+def _due_rows(base: QuerySet[Household], policies: list[VisitPolicy], day: date) -> list[Due]:
+    """The Due rows of the households in `base` under `policies` (unsorted), households attached."""
+    end_of_day = _start_of(day + timedelta(days=1))
     # Each policy's query answers (household id, last qualifying visit) pairs only, and the households
     # of the answer are read once at the end: reading whole rows per policy built a model instance per
     # (policy, household). One query for all policies (subqueries per household) was tried and dropped:
     # no faster on a village and three to seven times slower on a township or county, where these
     # per-policy joins walk only the tagged rows.
     found: dict[int, Due] = {}
-    for policy in policy_list(user=user):
+    for policy in policies:
         pairs = (
             _policy_households(policy, base)
             .order_by()
@@ -258,11 +264,11 @@ def due_list(
         for household in Household.objects.filter(pk__in=list(found)).select_related("village"):
             found[household.pk].household = household
     # A household deleted between the queries above has no row left to show.
-    dues = [d for d in found.values() if d.household is not None]
+    return [d for d in found.values() if d.household is not None]
+
+
+def _sorted_dues(dues: list[Due]) -> list[Due]:
     return sorted(dues, key=lambda d: (d.follow_up is None, -d.overdue_days, -d.weight, d.household.pk))
-
-
-DUE_VERSION_PREFIX = "visits:due-version:"
 
 
 def _shared_key(kind: str, user, *parts) -> str:
@@ -272,42 +278,171 @@ def _shared_key(kind: str, user, *parts) -> str:
     return f"visits:{kind}:" + hashlib.sha256(repr(signature).encode()).hexdigest()
 
 
-def due_list_shared(*, user, village: int | None = None) -> list[Due]:
-    """Today's due list (due_list), shared for DOORSTEP_DUE_CACHE_SECONDS by staff with the same scope.
+# ---- the shared due list: one cached piece per village -----------------------------------------
+#
+# The due list is six aggregate queries over the scope's households and visits: most of the worklist's
+# cost, for a list that changes only when someone visits. It is kept in the cache as one piece per
+# village (every household of the village, under its county's policies), shared by everyone whose
+# jurisdiction covers the village; a township's or county's list is its villages' pieces put together.
+# A piece carries the village's version and the time it was computed, and is used while both hold:
+#
+# - a recorded visit gives the village a new version at once (the rest of its transaction, and tests
+#   inside one, then compute the piece afresh) and, after commit, puts the piece right by reading that
+#   one household again (`due_list_visited`) instead of leaving the whole village to be recomputed:
+#   under the load test an official's list was otherwise recomputed after nearly every visit;
+# - the policies' settings are part of the key: an edited policy takes effect at once;
+# - anything else that moves a household onto or off the list (a ledger import, a new tag, a household
+#   moving) shows within DOORSTEP_DUE_CACHE_SECONDS of the piece's computation, patched or not.
+#
+# Unit paths are /county/township/village/grid/ (territory.models.AdminUnit.Level): a village's path
+# is the first three codes of its households' scope paths.
 
-    The due list is six aggregate queries over the scope's households and visits: most of the
-    worklist's cost, for a list that changes only when someone visits. So a recorded visit makes
-    every cached list that could contain its household stale at once (visits.services bumps the
-    version of each unit above the household: `due_lists_changed`), the policies' own settings are
-    part of the key (an edited policy takes effect at once), and anything else that moves a household
-    onto or off the list (a ledger import, a new tag, a household moving) shows within the timeout.
-    """
+DUE_VERSION_PREFIX = "visits:due-version:"
+_DUE_PIECE_PREFIX = "visits:due-piece:"
+_VILLAGE_DEPTH = 3
+
+
+def _depth(path: str) -> int:
+    return path.count("/") - 1
+
+
+def _village_path(scope_path: str) -> str:
+    return "/" + "/".join([p for p in scope_path.split("/") if p][:_VILLAGE_DEPTH]) + "/"
+
+
+def _policies_signature(policies: list[VisitPolicy]) -> str:
+    settings_ = [
+        (p.pk, p.name, p.tag_id, p.occupancy, p.interval_days, p.required_mode, p.weight) for p in policies
+    ]
+    return hashlib.sha256(repr(settings_).encode()).hexdigest()[:16]
+
+
+def _piece_key(village_path: str, day: date, policies: list[VisitPolicy]) -> str:
+    return f"{_DUE_PIECE_PREFIX}{day.isoformat()}:{village_path}:{_policies_signature(policies)}"
+
+
+def _current_due_version(key: str) -> str:
+    version = cache.get(key)
+    if version is None:  # first use, or evicted: start one (another process may win the race)
+        cache.add(key, uuid.uuid4().hex, None)
+        version = cache.get(key)
+    return version
+
+
+def _county_policy_map(user) -> dict[str, list[VisitPolicy]]:
+    by_county: dict[str, list[VisitPolicy]] = {}
+    for policy in policy_list(user=user):
+        by_county.setdefault(policy.county.code, []).append(policy)
+    return by_county
+
+
+def _county_code(path: str) -> str:
+    return path.split("/")[1]
+
+
+def due_list_shared(*, user, village: int | None = None) -> list[Due]:
+    """Today's due list (due_list), from the cached village pieces (see above)."""
     seconds = settings.DOORSTEP_DUE_CACHE_SECONDS
     paths = jurisdiction_paths(user)
-    if seconds <= 0 or not paths:
+    if (
+        seconds <= 0
+        or not paths
+        or not _can(user, "visits.view_visit")
+        or any(_depth(p) > _VILLAGE_DEPTH for p in paths)
+    ):
+        # A grid's staff see part of a village: their short list is computed as it is asked for.
         return due_list(user=user, village=village)
-    policies = policy_list(user=user)
-    version_keys = [DUE_VERSION_PREFIX + path for path in paths]
-    versions = cache.get_many(version_keys)
-    key = _shared_key(
-        "due",
-        user,
-        village,
-        [versions.get(k) for k in version_keys],
-        [(p.pk, p.name, p.tag_id, p.occupancy, p.interval_days, p.required_mode, p.weight) for p in policies],
-    )
-    dues = cache.get(key)
-    if dues is None:
-        dues = due_list(user=user, village=village)
-        cache.set(key, dues, seconds)
+    if village or any(_depth(p) < _VILLAGE_DEPTH for p in paths):
+        units = AdminUnit.objects.filter(scope_q(user, "path"), level=AdminUnit.Level.VILLAGE)
+        if village:
+            units = units.filter(pk=village)
+        villages = list(units.values_list("path", flat=True))
+    else:
+        villages = list(paths)
+    if not villages:
+        return []
+    return _sorted_dues(_village_dues(villages, _county_policy_map(user), _today(), seconds))
+
+
+def _village_dues(villages: list[str], by_county: dict, day: date, seconds: int) -> list[Due]:
+    keys = {
+        v: (_piece_key(v, day, by_county.get(_county_code(v), [])), DUE_VERSION_PREFIX + v) for v in villages
+    }
+    got = cache.get_many([k for pair in keys.values() for k in pair])
+    now = time_module.time()
+    dues: list[Due] = []
+    missing: dict[str, str] = {}
+    for village, (piece_key, version_key) in keys.items():
+        piece, version = got.get(piece_key), got.get(version_key)
+        if piece is not None and version is not None and piece[0] == version and now - piece[1] < seconds:
+            dues.extend(piece[2])
+        else:
+            # The version is read before the database: a piece is never newer than its version.
+            missing[village] = version if version is not None else _current_due_version(version_key)
+    if not missing:
+        return dues
+    fresh: dict[str, list[Due]] = {v: [] for v in missing}
+    by_code: dict[str, list[str]] = {}
+    for village in missing:
+        by_code.setdefault(_county_code(village), []).append(village)
+    for code, group in by_code.items():
+        q = Q()
+        for village in group:
+            q |= prefix_q("scope_path", village)
+        for due in _due_rows(Household.objects.filter(q), by_county.get(code, []), day):
+            fresh[_village_path(due.household.scope_path)].append(due)
+    cache.set_many({keys[v][0]: (missing[v], now, rows) for v, rows in fresh.items()}, seconds)
+    for rows in fresh.values():
+        dues.extend(rows)
     return dues
 
 
-def due_lists_changed(scope_path: str) -> None:
-    """A visit was recorded under `scope_path`: cached due lists of every unit above it are stale."""
-    parts = [p for p in scope_path.split("/") if p]
-    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-    cache.set_many({DUE_VERSION_PREFIX + prefix: uuid.uuid4().hex for prefix in prefixes}, None)
+def due_list_visiting(scope_path: str) -> tuple[str, str | None, str]:
+    """A visit is being recorded under `scope_path`: its village's pieces are stale from now on.
+
+    Returns what `due_list_visited` needs after commit: the village, its version before and now.
+    """
+    village = _village_path(scope_path)
+    key = DUE_VERSION_PREFIX + village
+    before, now = cache.get(key), uuid.uuid4().hex
+    cache.set(key, now, None)
+    return village, before, now
+
+
+def due_list_visited(household: Household, visiting: tuple[str, str | None, str]) -> None:
+    """After the visit committed: put today's piece of the village right for this household alone.
+
+    Only when nothing else changed the village in between (its version is still the one set by
+    `due_list_visiting`) and under a short lock, so two visits never patch one piece at once; any
+    other case gives the village a new version, and its next reader computes the piece afresh.
+    """
+    village, before, during = visiting
+    version_key, lock_key = DUE_VERSION_PREFIX + village, f"visits:due-lock:{village}"
+    seconds = settings.DOORSTEP_DUE_CACHE_SECONDS
+    if seconds <= 0 or not cache.add(lock_key, 1, 10):
+        cache.set(version_key, uuid.uuid4().hex, None)
+        return
+    try:
+        fresh_version = uuid.uuid4().hex
+        if cache.get(version_key) == during:
+            code = _county_code(village)
+            policies = list(
+                VisitPolicy.objects.filter(county__code=code, active=True)
+                .select_related("tag", "county")
+                .order_by("interval_days", "name")
+            )
+            day = _today()
+            piece_key = _piece_key(village, day, policies)
+            piece = cache.get(piece_key)
+            age = time_module.time() - piece[1] if piece is not None else seconds
+            if piece is not None and piece[0] in (before, during) and age < seconds:
+                rows = [d for d in piece[2] if d.household.pk != household.pk]
+                rows += _due_rows(Household.objects.filter(pk=household.pk), policies, day)
+                # The piece keeps the time it was computed: a patch does not extend its life.
+                cache.set(piece_key, (fresh_version, piece[1], rows), max(1, int(seconds - age)))
+        cache.set(version_key, fresh_version, None)
+    finally:
+        cache.delete(lock_key)
 
 
 def overdue_summary(*, user, day: date | None = None) -> dict:

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -30,6 +31,8 @@ from visits.models import (
     VisitConflict,
     VisitPolicy,
 )
+
+log = logging.getLogger(__name__)
 
 
 def _in_scope(actor, path: str) -> bool:
@@ -136,10 +139,10 @@ def visit_submit(
     )
     visit.full_clean(exclude=["actor"] if actor is None else None)
     visit.save()
-    # At once (the rest of this transaction sees it) and again after commit: a due list another request
-    # computed from the not-yet-committed state must not outlive the commit.
-    _due_lists_changed(household.scope_path)
-    transaction.on_commit(lambda: _due_lists_changed(household.scope_path))
+    # The village's cached due list is stale at once (the rest of this transaction sees it) and is put
+    # right for this household after commit (visits.selectors, "the shared due list").
+    visiting = _due_list_visiting(household.scope_path)
+    transaction.on_commit(lambda: _due_list_visited(household, visiting))
     if plan_stop is not None and plan_stop.state != PlanStop.State.DONE:
         plan_stop.state = PlanStop.State.DONE
         plan_stop.save(update_fields=["state"])
@@ -158,10 +161,19 @@ def visit_submit(
     return SubmitResult(visit, "created")
 
 
-def _due_lists_changed(scope_path: str) -> None:
+def _due_list_visiting(scope_path: str):
     from visits import selectors
 
-    selectors.due_lists_changed(scope_path)
+    return selectors.due_list_visiting(scope_path)
+
+
+def _due_list_visited(household: Household, visiting) -> None:
+    from visits import selectors
+
+    try:
+        selectors.due_list_visited(household, visiting)
+    except Exception:  # the visit is committed; the version set when it was recorded already covers it
+        log.exception("due list not refreshed after a visit")
 
 
 def visit_record(*, actor, household: Household, mode: str = Mode.IN_PERSON, **kwargs) -> Visit:

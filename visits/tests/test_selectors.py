@@ -132,3 +132,121 @@ def test_the_shared_due_list_is_reused_until_a_visit_or_a_policy_changes_it(
     assert elder.household.pk not in {
         d.household.pk for d in selectors.due_list_shared(user=village_official)
     }
+
+
+def _shared(user, **kwargs):
+    return {d.household.pk: d for d in selectors.due_list_shared(user=user, **kwargs)}
+
+
+def _same_list(shared, computed):
+    assert list(shared) and sorted(shared) == sorted(computed)
+    for pk, due in computed.items():
+        got = shared[pk]
+        assert (got.overdue_days, got.never, got.follow_up, got.mode, got.reason) == (
+            due.overdue_days,
+            due.never,
+            due.follow_up,
+            due.mode,
+            due.reason,
+        )
+
+
+def test_wider_and_narrower_scopes_get_what_due_list_computes(
+    tree, village_official, grid_official, township_cadre, township_leader, county_supervisor, elder, outsider
+):
+    """Townships and counties put their villages' pieces together; a grid's list is its own."""
+    in_grid = make_household(tree.village_a1, grid=tree.grid_a1, address="甲一村网格1号")
+    in_grid_elder = in_grid.members.create(name="网格老人", residence="resident")
+    in_grid_elder.tags.add(tree.tags["elderly_alone"])
+    visit(village_official, elder.household, days_ago=10)
+    for user in (village_official, township_cadre, township_leader, county_supervisor, grid_official):
+        _same_list(_shared(user), _due(user))
+        _same_list(_shared(user), _shared(user))  # and again, from the cache
+    assert set(_shared(grid_official)) == {in_grid.pk}
+    assert outsider.household.pk in _shared(county_supervisor)
+    assert outsider.household.pk not in _shared(township_leader)
+    assert set(_shared(county_supervisor, village=tree.village_b1.pk)) == {outsider.household.pk}
+    assert _shared(township_leader, village=tree.village_b1.pk) == {}  # not theirs
+
+
+def test_a_committed_visit_puts_the_cached_piece_right_without_recomputing_it(
+    tree,
+    village_official,
+    township_leader,
+    elder,
+    away_household,
+    django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+):
+    first = _shared(village_official)
+    assert {elder.household.pk, away_household.pk} <= set(first)
+    with django_capture_on_commit_callbacks(execute=True):
+        visit(village_official, elder.household)
+    with django_assert_max_num_queries(1):  # the policies: the piece itself was patched, not dropped
+        after = _shared(village_official)
+    assert elder.household.pk not in after
+    assert after[away_household.pk].overdue_days == first[away_household.pk].overdue_days
+    _same_list(after, _due(village_official))
+    # The township's list is made of the same pieces.
+    _same_list(_shared(township_leader), _due(township_leader))
+
+
+def test_a_follow_up_date_stays_on_the_patched_piece(
+    tree, village_official, elder, django_capture_on_commit_callbacks
+):
+    _shared(village_official)
+    with django_capture_on_commit_callbacks(execute=True):
+        visit(village_official, elder.household, next_visit_date=timezone.localdate())
+    assert _shared(village_official)[elder.household.pk].follow_up == timezone.localdate()
+
+
+def test_a_piece_read_before_the_visit_committed_is_put_right_after_it(
+    tree, village_official, elder, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        visit(village_official, elder.household)
+        # Another request computes the piece between the visit's write and its commit (here the
+        # visit is visible, so the piece is stored from the rows as they were, by hand).
+        key = selectors._piece_key(
+            selectors._village_path(elder.household.scope_path),
+            selectors._today(),
+            selectors._county_policy_map(village_official)[tree.county.code],
+        )
+        stale = [selectors.Due(household=elder.household, policies=["独居老人每周入户"], never=True)]
+        version = selectors.cache.get(
+            selectors.DUE_VERSION_PREFIX + selectors._village_path(elder.household.scope_path)
+        )
+        selectors.cache.set(key, (version, selectors.time_module.time(), stale), 60)
+    assert elder.household.pk not in _shared(village_official)
+
+
+def test_a_visit_that_cannot_take_the_lock_leaves_the_piece_to_be_recomputed(
+    tree, village_official, elder, away_household, django_capture_on_commit_callbacks
+):
+    _shared(village_official)
+    village = selectors._village_path(elder.household.scope_path)
+    selectors.cache.add(f"visits:due-lock:{village}", 1, 10)  # another visit is patching
+    with django_capture_on_commit_callbacks(execute=True):
+        visit(village_official, elder.household)
+    assert elder.household.pk not in _shared(village_official)
+    assert away_household.pk in _shared(village_official)
+
+
+def test_patches_do_not_keep_a_piece_beyond_its_time(
+    tree, village_official, elder, away_household, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    """A household that left the list without a visit (its tag removed) shows after the timeout,
+    however many visits patched the piece meanwhile."""
+    _shared(village_official)
+    elder.tags.clear()
+    start = selectors.time_module.time()
+    monkeypatch.setattr(
+        selectors.time_module, "time", lambda: start + settings.DOORSTEP_DUE_CACHE_SECONDS - 1
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        visit(village_official, away_household, mode=Mode.PHONE)
+    assert elder.household.pk in _shared(village_official)  # still the piece of a minute ago
+    monkeypatch.setattr(
+        selectors.time_module, "time", lambda: start + settings.DOORSTEP_DUE_CACHE_SECONDS + 1
+    )
+    assert elder.household.pk not in _shared(village_official)
