@@ -109,7 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
         "transaction_mode": "IMMEDIATE",
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DOORSTEP_PG_PREPARE", True):
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DOORSTEP_PG_PREPARE", True
+):
     # Parameters bound by the server, and a statement run twice on a connection prepared (psycopg's
     # prepare_threshold): PostgreSQL then parses and plans each query shape once per connection, and
     # psycopg stops quoting parameters into the SQL text. Measured under the load test (docs/bench/load.md,
