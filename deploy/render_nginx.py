@@ -40,6 +40,7 @@ def site_values(
     access_log: str = "/var/log/nginx/doorstep.access.log",
     error_log: str = "/var/log/nginx/doorstep.error.log",
     client_max_body_size: str = "60m",
+    cache_root: str = "/var/cache/nginx/doorstep",
 ) -> dict[str, str]:
     if not upstreams:
         raise ValueError("at least one app server (--upstream) is needed")
@@ -55,6 +56,7 @@ def site_values(
         "ACCESS_LOG": access_log,
         "ERROR_LOG": error_log,
         "CLIENT_MAX_BODY_SIZE": client_max_body_size,
+        "CACHE_ROOT": cache_root.rstrip("/"),
     }
 
 
@@ -87,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--access-log", default="/var/log/nginx/doorstep.access.log")
     p.add_argument("--error-log", default="/var/log/nginx/doorstep.error.log")
     p.add_argument("--client-max-body-size", default="60m")
+    p.add_argument("--cache-root", default="/var/cache/nginx/doorstep", help="nginx's store of public answers")
     p.add_argument(
         "--main", metavar="PREFIX", help="also write PREFIX/nginx.conf (prod-local) including the site"
     )
@@ -104,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         access_log=a.access_log,
         error_log=a.error_log,
         client_max_body_size=a.client_max_body_size,
+        cache_root=a.cache_root,
     )
     if a.output:
         Path(a.output).write_text(site, encoding="utf-8")

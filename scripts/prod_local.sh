@@ -265,6 +265,7 @@ site = r.render_site(
     media_root=f"{state}/data/media",
     access_log=f"{logs}/nginx-access.log",
     error_log=f"{logs}/nginx-error.log",
+    cache_root=f"{ngx}/cache",
 )
 Path(ngx, "doorstep.conf").write_text(site, encoding="utf-8")
 main = r.render_main(

@@ -72,6 +72,7 @@ def test_rendered_configuration_passes_nginx_t(tmp_path):
         media_root=str(tmp_path),
         access_log=str(tmp_path / "access.log"),
         error_log=str(tmp_path / "error.log"),
+        cache_root=str(tmp_path / "cache"),
     )
     (tmp_path / "doorstep.conf").write_text(site, encoding="utf-8")
     main = r.render_main(
@@ -173,3 +174,102 @@ def test_production_connections_plan_without_parallel_workers():
     assert default.stdout.strip() == "-c max_parallel_workers_per_gather=0"
     chosen = _prod(probe, DOORSTEP_PG_PARALLEL_WORKERS="2")
     assert chosen.stdout.strip() == "-c max_parallel_workers_per_gather=2"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(
+    not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(), reason="nginx not installed"
+)
+def test_nginx_keeps_only_public_answers_and_never_for_sessions():
+    """The rendered site in front of a stand-in app: what is marked public is answered by nginx, nothing
+    else is stored, and a session cookie or credentials always reach the app."""
+    import tempfile
+    import threading
+    import urllib.request
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits: dict[str, int] = {}
+
+    class App(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            hits[self.path] = hits.get(self.path, 0) + 1
+            self.send_response(200)
+            if self.path.startswith("/public"):
+                self.send_header("Cache-Control", "public, max-age=60")
+                self.send_header("Vary", "Accept-Language")
+            if self.path == "/public-with-cookie":
+                self.send_header("Set-Cookie", "csrftoken=abc; Path=/")
+            body = f"{self.path} {hits[self.path]}".encode()
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    app = ThreadingHTTPServer(("127.0.0.1", 0), App)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    # nginx's workers run as nobody when started by root: everything they touch must be theirs to use.
+    root = Path(tempfile.mkdtemp(prefix="doorstep-nginx-"))
+    root.chmod(0o777)
+    (root / "tmp").mkdir(mode=0o777)
+    r, port = _renderer(), _free_port()
+    site = r.render_site(
+        upstreams=[f"127.0.0.1:{app.server_address[1]}"],
+        listen=f"127.0.0.1:{port}",
+        static_root=str(root),
+        media_root=str(root),
+        access_log=str(root / "access.log"),
+        error_log=str(root / "error.log"),
+        cache_root=str(root / "cache"),
+    )
+    (root / "doorstep.conf").write_text(site, encoding="utf-8")
+    main = r.render_main(
+        prefix=str(root),
+        site_conf=str(root / "doorstep.conf"),
+        pid_file=str(root / "nginx.pid"),
+        error_log=str(root / "error.log"),
+        mime_types="/etc/nginx/mime.types",
+    )
+    (root / "nginx.conf").write_text(main, encoding="utf-8")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    args = [nginx, "-p", str(root), "-c", str(root / "nginx.conf"), "-e", str(root / "error.log")]
+    subprocess.run(args, check=True, capture_output=True)  # noqa: S603 - fixed binary, generated file
+
+    def get(path: str, **headers) -> tuple[str, str]:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
+            return response.read().decode(), response.headers.get("X-Cache-Status", "")
+
+    try:
+        import time
+
+        for _ in range(50):  # nginx is up once it answers
+            try:
+                get("/ping")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert get("/public") == ("/public 1", "MISS")
+        assert get("/public") == ("/public 1", "HIT")
+        assert get("/public", Cookie="sessionid=abc")[0] == "/public 2"
+        assert get("/public", Authorization="Bearer t")[0] == "/public 3"
+        assert get("/public", Cookie="django_language=en")[0] == "/public 4"  # per language
+        assert get("/public", **{"Accept-Language": "en"})[0] == "/public 5"  # and per Vary
+        assert get("/public") == ("/public 1", "HIT")
+        assert [get("/private")[0] for _ in range(2)] == ["/private 1", "/private 2"]
+        assert [get("/public-with-cookie")[0] for _ in range(2)] == [
+            "/public-with-cookie 1",
+            "/public-with-cookie 2",
+        ]
+    finally:
+        subprocess.run([*args, "-s", "stop"], check=False, capture_output=True)  # noqa: S603
+        app.shutdown()
+        shutil.rmtree(root, ignore_errors=True)
