@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--access-log", default="/var/log/nginx/doorstep.access.log")
     p.add_argument("--error-log", default="/var/log/nginx/doorstep.error.log")
     p.add_argument("--client-max-body-size", default="60m")
-    p.add_argument("--cache-root", default="/var/cache/nginx/doorstep", help="nginx's store of public answers")
+    p.add_argument(
+        "--cache-root", default="/var/cache/nginx/doorstep", help="nginx's store of public answers"
+    )
     p.add_argument(
         "--main", metavar="PREFIX", help="also write PREFIX/nginx.conf (prod-local) including the site"
     )
