@@ -192,7 +192,9 @@ def test_nginx_keeps_only_public_answers_and_never_for_sessions():
     else is stored, and a session cookie or credentials always reach the app."""
     import tempfile
     import threading
+    import time
     import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     hits: dict[str, int] = {}
@@ -200,6 +202,8 @@ def test_nginx_keeps_only_public_answers_and_never_for_sessions():
     class App(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server's name
             hits[self.path] = hits.get(self.path, 0) + 1
+            if self.path == "/slow":
+                time.sleep(0.5)
             self.send_response(200)
             if self.path.startswith("/public"):
                 self.send_header("Cache-Control", "public, max-age=60")
@@ -249,8 +253,6 @@ def test_nginx_keeps_only_public_answers_and_never_for_sessions():
             return response.read().decode(), response.headers.get("X-Cache-Status", "")
 
     try:
-        import time
-
         for _ in range(50):  # nginx is up once it answers
             try:
                 get("/ping")
@@ -269,6 +271,11 @@ def test_nginx_keeps_only_public_answers_and_never_for_sessions():
             "/public-with-cookie 1",
             "/public-with-cookie 2",
         ]
+        # Answers that are not stored are not queued behind one another either (no cache lock).
+        started = time.monotonic()
+        with ThreadPoolExecutor(4) as pool:
+            assert len(list(pool.map(lambda _: get("/slow"), range(4)))) == 4
+        assert time.monotonic() - started < 1.5  # four in parallel: ~0.5 s; one after another: 2 s
     finally:
         subprocess.run([*args, "-s", "stop"], check=False, capture_output=True)  # noqa: S603
         app.shutdown()
