@@ -221,7 +221,13 @@ def _service(category: Category) -> dict:
 @_guard
 def service_list(request, fmt: str):
     data = [_service(c) for c in _categories(_jurisdiction(request)).select_related("county")]
-    return _respond(fmt, data, "services", "service")
+    response = _respond(fmt, data, "services", "service")
+    seconds = settings.DOORSTEP_OPEN311_CACHE_SECONDS
+    if seconds > 0:
+        # The same list for everyone: clients and the proxy (docs/deploy.md) may keep it that long.
+        response["Cache-Control"] = f"public, max-age={seconds}"
+        patch_vary_headers(response, ("Cookie",))
+    return response
 
 
 @require_http_methods(["GET"])

@@ -538,3 +538,11 @@ def test_a_new_request_is_still_validated(setup, tree):
         )
     assert "place" in caught.value.message_dict
     assert not Demand.objects.exists()
+
+
+def test_the_service_list_may_be_kept_as_long_as_a_public_search(client, setup, settings):
+    r = client.get("/open311/v2/services.json")
+    assert r.status_code == 200 and r["Cache-Control"] == "public, max-age=30"
+    assert "Cookie" in r["Vary"] and "Accept-Language" in r["Vary"]
+    settings.DOORSTEP_OPEN311_CACHE_SECONDS = 0
+    assert "public" not in client.get("/open311/v2/services.json").get("Cache-Control", "")
