@@ -288,8 +288,9 @@ def _shared_key(kind: str, user, *parts) -> str:
 #
 # - a recorded visit gives the village a new version at once (the rest of its transaction, and tests
 #   inside one, then compute the piece afresh) and, after commit, puts the piece right by reading that
-#   one household again (`due_list_visited`) instead of leaving the whole village to be recomputed:
-#   under the load test an official's list was otherwise recomputed after nearly every visit;
+#   one household again (`due_list_visited`, which says why that is safe) instead of leaving the whole
+#   village to be recomputed: under the load test an official's list was otherwise recomputed after
+#   nearly every visit;
 # - the policies' settings are part of the key: an edited policy takes effect at once;
 # - anything else that moves a household onto or off the list (a ledger import, a new tag, a household
 #   moving) shows within DOORSTEP_DUE_CACHE_SECONDS of the piece's computation, patched or not.
@@ -398,23 +399,29 @@ def _village_dues(villages: list[str], by_county: dict, day: date, seconds: int)
 
 
 def due_list_visiting(scope_path: str) -> tuple[str, str | None, str]:
-    """A visit is being recorded under `scope_path`: its village's pieces are stale from now on.
+    """A visit is being recorded under `scope_path`: its village's piece is stale from now on (the rest
+    of the recording transaction, and anything reading the database inside it, sees the visit).
 
     Returns what `due_list_visited` needs after commit: the village, its version before and now.
     """
     village = _village_path(scope_path)
     key = DUE_VERSION_PREFIX + village
-    before, now = cache.get(key), uuid.uuid4().hex
-    cache.set(key, now, None)
-    return village, before, now
+    before, during = cache.get(key), uuid.uuid4().hex
+    cache.set(key, during, None)
+    return village, before, during
 
 
 def due_list_visited(household: Household, visiting: tuple[str, str | None, str]) -> None:
     """After the visit committed: put today's piece of the village right for this household alone.
 
-    Only when nothing else changed the village in between (its version is still the one set by
-    `due_list_visiting`) and under a short lock, so two visits never patch one piece at once; any
-    other case gives the village a new version, and its next reader computes the piece afresh.
+    A piece whose version is the village's current one is right but for the households of visits
+    whose own step here has not run yet: each visit changes the version when it starts, so a piece
+    stored since was read after that change, and every visit that had started before it comes here
+    after its commit. The same holds for the piece that was current when this visit started, as long
+    as no other visit has started since (the version is still this visit's). Such a piece (younger
+    than DOORSTEP_DUE_CACHE_SECONDS) is patched, under a per-village lock so that two visits never
+    patch one piece at once, and given a new version with the patch; otherwise (or when the lock is
+    taken) the village gets a new version and its next reader computes the piece afresh.
     """
     village, before, during = visiting
     version_key, lock_key = DUE_VERSION_PREFIX + village, f"visits:due-lock:{village}"
@@ -424,22 +431,22 @@ def due_list_visited(household: Household, visiting: tuple[str, str | None, str]
         return
     try:
         fresh_version = uuid.uuid4().hex
-        if cache.get(version_key) == during:
-            code = _county_code(village)
-            policies = list(
-                VisitPolicy.objects.filter(county__code=code, active=True)
-                .select_related("tag", "county")
-                .order_by("interval_days", "name")
-            )
-            day = _today()
-            piece_key = _piece_key(village, day, policies)
-            piece = cache.get(piece_key)
-            age = time_module.time() - piece[1] if piece is not None else seconds
-            if piece is not None and piece[0] in (before, during) and age < seconds:
-                rows = [d for d in piece[2] if d.household.pk != household.pk]
-                rows += _due_rows(Household.objects.filter(pk=household.pk), policies, day)
-                # The piece keeps the time it was computed: a patch does not extend its life.
-                cache.set(piece_key, (fresh_version, piece[1], rows), max(1, int(seconds - age)))
+        policies = list(
+            VisitPolicy.objects.filter(county__code=_county_code(village), active=True)
+            .select_related("tag", "county")
+            .order_by("interval_days", "name")
+        )
+        day = _today()
+        piece_key = _piece_key(village, day, policies)
+        got = cache.get_many([version_key, piece_key])
+        piece, current = got.get(piece_key), got.get(version_key)
+        age = time_module.time() - piece[1] if piece is not None else seconds
+        right = piece is not None and (piece[0] == current or (current == during and piece[0] == before))
+        if right and age < seconds:
+            rows = [d for d in piece[2] if d.household.pk != household.pk]
+            rows += _due_rows(Household.objects.filter(pk=household.pk), policies, day)
+            # The piece keeps the time it was computed: a patch does not extend its life.
+            cache.set(piece_key, (fresh_version, piece[1], rows), max(1, int(seconds - age)))
         cache.set(version_key, fresh_version, None)
     finally:
         cache.delete(lock_key)

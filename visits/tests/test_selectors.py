@@ -250,3 +250,26 @@ def test_patches_do_not_keep_a_piece_beyond_its_time(
         selectors.time_module, "time", lambda: start + settings.DOORSTEP_DUE_CACHE_SECONDS + 1
     )
     assert elder.household.pk not in _shared(village_official)
+
+
+def test_visits_overlapping_in_one_village_each_put_the_piece_right(
+    tree,
+    village_official,
+    elder,
+    away_household,
+    django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+):
+    """Two officials of one village record visits at the same time; a worklist is read in between."""
+    _shared(village_official)
+    with django_capture_on_commit_callbacks() as first:
+        visit(village_official, elder.household)
+    with django_capture_on_commit_callbacks() as second:
+        visit(village_official, away_household, mode=Mode.PHONE)
+    _shared(village_official)  # a reader between the two starts and the two commits stores a piece
+    for callback in [*second, *first]:  # the later visit finishes first
+        callback()
+    with django_assert_max_num_queries(1):  # the policies: the piece was patched twice, not dropped
+        after = _shared(village_official)
+    assert elder.household.pk not in after and away_household.pk not in after
+    assert sorted(after) == sorted(_due(village_official))
