@@ -10,6 +10,7 @@ class VisitsConfig(AppConfig):
 
         from core.panels import NavItem, register_nav, register_panel
         from territory.roles import Role, extend_role_permissions
+        from visits import signals  # noqa: F401 - connects the policy cache's invalidation
 
         field = {"visits.view_visit", "visits.add_visit", "visits.add_trip", "visits.view_plan"}
         planner = {"visits.add_plan", "visits.view_trip"}

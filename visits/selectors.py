@@ -118,16 +118,40 @@ def _county_codes(user) -> set[str]:
     return {p.split("/")[1] for p in jurisdiction_paths(user)}
 
 
+_POLICY_VERSION_KEY = "visits:policy-version"
+_POLICY_SECONDS = 600
+
+
+def policies_changed() -> None:
+    """A visit policy or a tag was saved or deleted: every cached policy list is stale, now and again
+    after commit (visits.signals). Policies are read on every worklist, due list and recorded visit."""
+    cache.set(_POLICY_VERSION_KEY, uuid.uuid4().hex, None)
+    transaction.on_commit(lambda: cache.set(_POLICY_VERSION_KEY, uuid.uuid4().hex, None))
+
+
 def policy_list(*, user) -> list[VisitPolicy]:
-    """Active policies of the counties the user works in."""
+    """Active policies of the counties the user works in (from the cache while no policy or tag changed)."""
     codes = _county_codes(user)
     if not codes:
         return []
-    return list(
+    return county_policy_list(sorted(codes))
+
+
+def county_policy_list(codes: list[str]) -> list[VisitPolicy]:
+    key = "visits:policies:" + ",".join(codes)
+    got = cache.get_many([_POLICY_VERSION_KEY, key])
+    version, stored = got.get(_POLICY_VERSION_KEY), got.get(key)
+    if version is not None and stored is not None and stored[0] == version:
+        return list(stored[1])
+    # The version is read before the database: a stored list is never newer than its version.
+    version = version if version is not None else _current_version(_POLICY_VERSION_KEY)
+    policies = list(
         VisitPolicy.objects.filter(county__code__in=codes, active=True)
         .select_related("tag", "county")
         .order_by("interval_days", "name")
     )
+    cache.set(key, (version, policies), _POLICY_SECONDS)
+    return policies
 
 
 def rule_counties(*, user) -> list[AdminUnit]:
@@ -322,7 +346,7 @@ def _piece_key(village_path: str, day: date, policies: list[VisitPolicy]) -> str
     return f"{_DUE_PIECE_PREFIX}{day.isoformat()}:{village_path}:{_policies_signature(policies)}"
 
 
-def _current_due_version(key: str) -> str:
+def _current_version(key: str) -> str:
     version = cache.get(key)
     if version is None:  # first use, or evicted: start one (another process may win the race)
         cache.add(key, uuid.uuid4().hex, None)
@@ -379,7 +403,7 @@ def _village_dues(villages: list[str], by_county: dict, day: date, seconds: int)
             dues.extend(piece[2])
         else:
             # The version is read before the database: a piece is never newer than its version.
-            missing[village] = version if version is not None else _current_due_version(version_key)
+            missing[village] = version if version is not None else _current_version(version_key)
     if not missing:
         return dues
     fresh: dict[str, list[Due]] = {v: [] for v in missing}
@@ -431,11 +455,7 @@ def due_list_visited(household: Household, visiting: tuple[str, str | None, str]
         return
     try:
         fresh_version = uuid.uuid4().hex
-        policies = list(
-            VisitPolicy.objects.filter(county__code=_county_code(village), active=True)
-            .select_related("tag", "county")
-            .order_by("interval_days", "name")
-        )
+        policies = county_policy_list([_county_code(village)])
         day = _today()
         piece_key = _piece_key(village, day, policies)
         got = cache.get_many([version_key, piece_key])

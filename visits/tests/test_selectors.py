@@ -273,3 +273,23 @@ def test_visits_overlapping_in_one_village_each_put_the_piece_right(
         after = _shared(village_official)
     assert elder.household.pk not in after and away_household.pk not in after
     assert sorted(after) == sorted(_due(village_official))
+
+
+def test_policies_come_from_the_cache_until_one_or_a_tag_changes(
+    tree, village_official, policies, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    names = [p.name for p in selectors.policy_list(user=village_official)]
+    with django_assert_num_queries(0):
+        assert [p.name for p in selectors.policy_list(user=village_official)] == names
+    policy = next(p for p in policies if p.name == "独居老人每周入户")
+    with django_capture_on_commit_callbacks(execute=True):
+        policy.active = False
+        policy.save()
+    assert "独居老人每周入户" not in [p.name for p in selectors.policy_list(user=village_official)]
+    tag = tree.tags["elderly_alone"]
+    policy.active = True
+    policy.save()
+    tag.name = "独居老人（改）"
+    tag.save()
+    cached = next(p for p in selectors.policy_list(user=village_official) if p.name == "独居老人每周入户")
+    assert cached.tag.name == "独居老人（改）"
