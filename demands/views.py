@@ -183,7 +183,7 @@ def demand_detail(request, pk: int):
         )
     context = {
         "demand": demand,
-        "events": selectors.event_list(demand=demand),
+        "events": selectors.event_rows(demand=demand),
         "attachments": list(demand.attachments.all()),
         "can_work": can_work,
         "transfer_form": transfer_form,
