@@ -1,3 +1,4 @@
+import unicodedata
 from html import escape
 
 from django import template
@@ -19,6 +20,14 @@ def due_date(value) -> str:
     return fmt_date(value) if value else ""
 
 
+def _truncated(text: str, length: int) -> str:
+    """truncatechars: most texts on a page are shorter than the cut, and Truncator (a lazy object that
+    normalises and walks the text) then returns them as they are."""
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return Truncator(text).chars(length)
+
+
 @register.simple_tag
 def demand_rows(rows) -> str:
     """The staff list's rows (selectors.DemandRow), written in Python with the markup the template loop
@@ -29,16 +38,19 @@ def demand_rows(rows) -> str:
     base = escape(reverse("demands:list"))
     overdue = f'<span class="chip overdue">{escape(gettext("超期"))}</span>'
     owner_line = gettext("由%(owner)s办理，%(date)s前答复")
+    dues: dict = {}  # deadlines are ends of days: a page has a few distinct ones
     out = []
     for d in rows:
-        due = fmt_date(d.resolve_due) if d.resolve_due else ""
+        due = dues.get(d.resolve_due)
+        if due is None:
+            due = dues[d.resolve_due] = fmt_date(d.resolve_due) if d.resolve_due else ""
         line = owner_line % {"owner": escape(str(d.owner_label)), "date": escape(due)}
         out.append(
             f'\n  <li><a class="row" href="{base}{int(d.pk)}/">\n'
             f'    <span class="row-title">{escape(str(d.category.name))} · {escape(str(d.place_unit.name))}</span>\n'
             f'    <span class="chip{"" if d.is_open else " plain"}">{escape(str(d.get_status_display()))}</span>\n'
             f"    {overdue if d.accept_breached or d.resolve_breached else ''}\n"
-            f'    <div class="muted">{escape(str(d.ticket))} · {escape(Truncator(d.text).chars(40))}</div>\n'
+            f'    <div class="muted">{escape(str(d.ticket))} · {escape(_truncated(d.text, 40))}</div>\n'
             f'    <div class="muted">{line}</div>\n'
             "  </a></li>\n"
         )
