@@ -31,7 +31,7 @@ def _truncated(text: str, length: int) -> str:
 @register.simple_tag
 def demand_rows(rows) -> str:
     """The staff list's rows (selectors.DemandRow), written in Python with the markup the template loop
-    had: the same 30 rows through the template language cost ~4 ms of the list page's CPU (url tag,
+    had: the same 30 rows through the template language cost ~3 ms of the list page's CPU (url tag,
     blocktranslate, truncatechars and seven lookups a row). Values are escaped with html.escape, as
     Django's autoescape does."""
     # demands/<pk>/ lies under the list's address (demands/urls.py): one reverse() a page.
