@@ -206,6 +206,16 @@ def event_list(*, demand: Demand, public_only: bool = False) -> QuerySet[DemandE
     return qs.filter(public=True) if public_only else qs
 
 
+def event_rows(*, demand: Demand) -> list[tuple]:
+    """The staff page's history of a demand as plain rows, for templatetags.demands_tags.demand_history:
+    (at, kind, actor_office, text, actor_id, actor's full name, actor's username)."""
+    return list(
+        demand.events.order_by("at", "id").values_list(
+            "at", "kind", "actor_office", "text", "actor_id", "actor__full_name", "actor__username"
+        )
+    )
+
+
 def attachment_get(*, user, demand_pk, pk) -> Attachment:
     demand = demand_get(user=user, pk=demand_pk)
     try:

@@ -377,7 +377,16 @@ def _office(actor, demand: Demand | None = None) -> str:
 def _event(
     demand: Demand, kind: str, actor=None, text: str = "", public: bool = True, office: str | None = None
 ):
-    return DemandEvent.objects.create(
+    event = _event_row(demand, kind, actor, text, public, office)
+    event.save(force_insert=True)
+    return event
+
+
+def _event_row(
+    demand: Demand, kind: str, actor=None, text: str = "", public: bool = True, office: str | None = None
+) -> DemandEvent:
+    """An unsaved event (_event saves it; demand_create writes its two in one INSERT)."""
+    return DemandEvent(
         demand=demand,
         kind=kind,
         at=timezone.now(),
@@ -388,14 +397,18 @@ def _event(
     )
 
 
-def _owner_staff(demand: Demand) -> list[Staff]:
+def _owner_staff_phones(demand: Demand) -> list[str]:
+    """The phones of the owner's active staff, one per person (their pk keeps two people who share a phone
+    two messages): the notices need nothing else of them."""
     if demand.owner_department_id:
-        return list(Staff.objects.filter(department_id=demand.owner_department_id, is_active=True))
-    return list(
-        Staff.objects.filter(jurisdictions=demand.owner_unit, is_active=True)
-        .exclude(role=Role.COUNTY_HANDLER)
-        .distinct()
-    )
+        staff = Staff.objects.filter(department_id=demand.owner_department_id, is_active=True)
+    else:
+        staff = (
+            Staff.objects.filter(jurisdictions=demand.owner_unit, is_active=True)
+            .exclude(role=Role.COUNTY_HANDLER)
+            .distinct()
+        )
+    return [phone for _pk, phone in staff.values_list("pk", "phone")]
 
 
 def _resident_phone(demand: Demand) -> str:
@@ -403,7 +416,12 @@ def _resident_phone(demand: Demand) -> str:
 
 
 def _tell_owner(demand: Demand, text: str, kind: str) -> None:
-    notify([Message(phone=s.phone, text=text, ticket=demand.ticket, kind=kind) for s in _owner_staff(demand)])
+    notify(
+        [
+            Message(phone=phone, text=text, ticket=demand.ticket, kind=kind)
+            for phone in _owner_staff_phones(demand)
+        ]
+    )
 
 
 def _tell_resident(demand: Demand, text: str, kind: str) -> None:
@@ -520,12 +538,16 @@ def demand_create(
     demand.full_clean(exclude=[*read, "ticket"])
     demand.save()
     demand_stats.stats_refresh([demand_stats.key_of(demand)])
-    _event(demand, DemandEvent.Kind.CREATED, actor, demand.get_channel_display())
-    _event(
-        demand,
-        DemandEvent.Kind.ROUTED,
-        None,
-        _("按权责规则派至%(owner)s") % {"owner": demand.owner_label},
+    DemandEvent.objects.bulk_create(
+        [
+            _event_row(demand, DemandEvent.Kind.CREATED, actor, demand.get_channel_display()),
+            _event_row(
+                demand,
+                DemandEvent.Kind.ROUTED,
+                None,
+                _("按权责规则派至%(owner)s") % {"owner": demand.owner_label},
+            ),
+        ]
     )
     journal.record(
         actor=actor or (f"open311:{api_client.name}" if api_client else "resident"),

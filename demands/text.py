@@ -27,18 +27,25 @@ def _cut(text: str) -> tuple[str, ...]:
 
 def tokens(text: str) -> set[str]:
     """Meaningful words of a text: jieba's search-mode cut, without punctuation, digits and stop words."""
+    return set(_token_set(text or ""))
+
+
+@lru_cache(maxsize=2048)
+def _token_set(text: str) -> frozenset[str]:
+    # Kept like _cut: a demand page scores its text against up to 50 others, and filtering the same
+    # cut again for each of them cost more than the cut.
     out = set()
-    for word in _cut(text or ""):
+    for word in _cut(text):
         word = word.strip()
         if not word or word in _STOP or not re.search(r"\w", word) or word.isdigit():
             continue
         out.add(word.lower())
-    return out
+    return frozenset(out)
 
 
 def similarity(a: str, b: str) -> float:
     """Jaccard overlap of the two texts' tokens (0–1)."""
-    ta, tb = tokens(a), tokens(b)
+    ta, tb = _token_set(a or ""), _token_set(b or "")
     if not ta or not tb:
         return 0.0
     return len(ta & tb) / len(ta | tb)

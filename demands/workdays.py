@@ -19,11 +19,14 @@ def official_2026_days() -> list[tuple[date, str, str]]:
 
 def county_days(county_id: int) -> tuple[set[date], set[date]] | None:
     """The county's own holidays and adjusted workdays, or None if it keeps no calendar."""
-    calendar = WorkingCalendar.objects.filter(county_id=county_id).first()
-    if calendar is None:
-        return None
+    # The calendar and its days in one query (every new demand reads them): no row means no calendar, a
+    # calendar without days comes back as one row of NULLs.
+    rows = WorkingCalendar.objects.filter(county_id=county_id).values_list("days__date", "days__kind")
     holidays: set[date] = set()
     workdays: set[date] = set()
-    for day, kind in calendar.days.values_list("date", "kind"):
-        (holidays if kind == CalendarDay.Kind.HOLIDAY else workdays).add(day)
-    return holidays, workdays
+    found = False
+    for day, kind in rows:
+        found = True
+        if day is not None:
+            (holidays if kind == CalendarDay.Kind.HOLIDAY else workdays).add(day)
+    return (holidays, workdays) if found else None

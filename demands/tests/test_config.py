@@ -148,3 +148,28 @@ def test_an_administrator_of_another_county_cannot_touch_this_countys_settings(c
     rule = AuthorityRule.objects.filter(category=setup["road"]).first()
     assert client.post(f"{URL}rules/{rule.pk}/delete/").status_code == 404
     assert AuthorityRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_a_countys_days_come_from_its_calendar_read_in_one_query(setup, tree, django_assert_num_queries):
+    """county_days: None without a calendar (the national schedule applies), empty sets for a calendar
+    without days, else the holidays and adjusted workdays, in one query each time."""
+    from datetime import date
+
+    from demands.models import CalendarDay, WorkingCalendar
+    from demands.workdays import county_days
+    from territory.models import AdminUnit
+
+    other = AdminUnit.objects.create(
+        code="419902000000", name="别县", level=AdminUnit.Level.COUNTY, path="/419902000000/"
+    )
+    with django_assert_num_queries(1):
+        assert county_days(other.pk) is None
+    calendar = WorkingCalendar.objects.create(county=other, name="别县日历")
+    with django_assert_num_queries(1):
+        assert county_days(other.pk) == (set(), set())
+    CalendarDay.objects.create(calendar=calendar, date=date(2027, 1, 1), kind=CalendarDay.Kind.HOLIDAY)
+    CalendarDay.objects.create(calendar=calendar, date=date(2027, 1, 2), kind=CalendarDay.Kind.WORKDAY)
+    with django_assert_num_queries(1):
+        assert county_days(other.pk) == ({date(2027, 1, 1)}, {date(2027, 1, 2)})
+    holidays, workdays = county_days(tree.county.pk)
+    assert date(2026, 10, 1) in holidays and workdays

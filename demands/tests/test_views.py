@@ -343,3 +343,64 @@ def test_the_list_counts_its_demands_without_joining_their_names(client, setup, 
     ]
     assert len(counts) == 1 and "JOIN" not in counts[0]
     assert "共 3 件" in page
+
+
+def test_the_public_form_offers_a_village_added_since_it_was_last_shown(client, setup, tree):
+    """The blank form is written once per process and language, keyed by its villages: a new village is
+    on the very next page."""
+    from territory.models import AdminUnit
+
+    first = client.get(reverse("demands_public:submit")).content.decode()
+    assert f'<option value="{tree.village_a1.pk}">' in first and 'class="honeypot"' in first
+    village = AdminUnit.objects.create(
+        code=tree.village_a1.code[:-3] + "099",
+        name="新建村",
+        level=AdminUnit.Level.VILLAGE,
+        parent=tree.village_a1.parent,
+        path=tree.village_a1.parent.path + tree.village_a1.code[:-3] + "099/",
+    )
+    page = client.get(reverse("demands_public:submit")).content.decode()
+    assert f'<option value="{village.pk}">{tree.village_a1.parent.name} 新建村</option>' in page
+
+
+def test_the_public_form_shows_a_refused_submission_with_its_errors_and_values(client, setup, tree):
+    data = {
+        "resident_name": "王<大爷>",
+        "phone": "13900005678",
+        "place_unit": tree.village_a1.pk,
+        "text": "短",
+    }
+    page = client.post(reverse("demands_public:submit"), data).content.decode()
+    assert 'value="王&lt;大爷&gt;"' in page and "errorlist" in page
+    assert f'<option value="{tree.village_a1.pk}" selected>' in page
+
+
+def test_the_history_names_each_step_office_and_person_escaped(client, setup, tree, civil_handler):
+    """The staff page's history is written from plain rows (demands_tags.demand_history): the kind in the
+    user's language, the office, the person who acted and the text, all escaped."""
+    from django.utils import translation
+
+    from demands import services
+
+    civil_handler.full_name = "孙<丽>"
+    civil_handler.save()
+    demand = make_demand(tree, setup, category="welfare", text="申请低保")
+    services.demand_accept(actor=civil_handler, demand=demand)
+    services.demand_answer(actor=civil_handler, demand=demand, outcome="resolved", answer="已<纳入>低保")
+    client.force_login(civil_handler)
+    page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
+    history = page.split('<ol class="history">', 1)[1].split("</ol>", 1)[0]
+    assert history.count("<li>") == demand.events.count() == 4
+    assert "<strong>受理</strong> · 县民政局（孙&lt;丽&gt;）</li>" in history
+    assert "：已&lt;纳入&gt;低保</li>" in history and "<strong>派发</strong> · 系统：" in history
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("demands:detail", args=[demand.pk])).content.decode()
+    with translation.override("en"):
+        assert f"<strong>{demand.events.get(kind='accepted').get_kind_display()}</strong>" in page
+
+
+def test_the_list_escapes_what_residents_wrote(client, setup, tree, village_official):
+    make_demand(tree, setup, text="<b>村口</b>路灯坏了 & 没人修")
+    client.force_login(village_official)
+    page = client.get(reverse("demands:list")).content.decode()
+    assert "&lt;b&gt;村口&lt;/b&gt;路灯坏了 &amp; 没人修" in page and "<b>村口" not in page
