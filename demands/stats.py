@@ -13,10 +13,9 @@ not-yet-accepted whose accept deadline is still ahead, and those few are counted
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
-from functools import lru_cache
+from datetime import date, datetime, time
 
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -99,82 +98,6 @@ def _values(row: dict) -> dict:
     return {name: row[name] or 0 for name in COUNT_FIELDS}
 
 
-# Stand-ins for a row's key while its recount is compiled (_recount_sql): no real id or date is like them.
-_STAND_IN_IDS = (-7_310_001, -7_310_002, -7_310_003, -7_310_004)
-_STAND_IN_FROM = datetime(1901, 1, 1, tzinfo=UTC)
-_STAND_IN_TO = datetime(1901, 2, 1, tzinfo=UTC)
-
-
-def _recount_query(county_id, unit_id, department_id, category_id, start, end):
-    """One row's demands counted: the query stats_rebuild groups, for one key (a GROUP BY on the county,
-    which the filter fixes, so it answers one row, or none when the row has no demands)."""
-    return (
-        Demand.objects.filter(
-            county_id=county_id,
-            owner_unit_id=unit_id,
-            owner_department_id=department_id,
-            category_id=category_id,
-            created_at__gte=start,
-            created_at__lt=end,
-        )
-        .order_by()
-        .values("county_id")
-        .annotate(**_counts())
-    )
-
-
-@lru_cache(maxsize=8)
-def _recount_sql(alias: str, with_department: bool) -> tuple[str, tuple, dict[int, int]]:
-    """The recount's SQL, compiled once per process and database: building and compiling the twelve
-    filtered counts cost ~1.5 ms of CPU on every write of a demand (a third of an Open311 request's, in a
-    cProfile), and only the key's six values change. Returns the SQL, its parameters and, for the
-    parameters that are the key's, their index in the key (county, unit, department, category, start,
-    end). The key's values are found in the compiled parameters by the stand-ins used to compile."""
-    county, unit, department, category = _STAND_IN_IDS
-    qs = _recount_query(
-        county, unit, department if with_department else None, category, _STAND_IN_FROM, _STAND_IN_TO
-    )
-    connection = connections[alias]
-    sql, params = qs.query.get_compiler(alias).as_sql()
-    stand_ins = [
-        county,
-        unit,
-        department,
-        category,
-        connection.ops.adapt_datetimefield_value(_STAND_IN_FROM),
-        connection.ops.adapt_datetimefield_value(_STAND_IN_TO),
-    ]
-    slots = {}
-    for i, value in enumerate(params):
-        if not isinstance(value, bool) and value in stand_ins:
-            slots[i] = stand_ins.index(value)
-    if sorted(slots.values()) != [i for i in range(6) if with_department or i != 2]:
-        raise RuntimeError("the recount's key was not found in its compiled parameters")
-    return sql, tuple(params), slots
-
-
-def _recount(key: Key) -> dict:
-    """The counts of one row's demands, from the SQL _recount_sql compiled (zeros when none are left)."""
-    county_id, month, unit_id, department_id, category_id = key
-    alias = router.db_for_read(Demand)
-    connection = connections[alias]
-    sql, params, slots = _recount_sql(alias, department_id is not None)
-    values = (
-        county_id,
-        unit_id,
-        department_id,
-        category_id,
-        connection.ops.adapt_datetimefield_value(month_start(month)),
-        connection.ops.adapt_datetimefield_value(month_start(_next_month(month))),
-    )
-    params = [values[slots[i]] if i in slots else value for i, value in enumerate(params)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        row = cursor.fetchone()
-    return dict(zip(names, row, strict=True)) if row else dict.fromkeys(COUNT_FIELDS, 0)
-
-
 @transaction.atomic
 def stats_refresh(keys: Iterable[Key]) -> None:
     """Recompute the given rows from their demands (called by every service that writes a demand)."""
@@ -196,7 +119,14 @@ def stats_refresh(keys: Iterable[Key]) -> None:
         )
         # The lock makes a second writer of the same row wait, then recount with our change committed.
         stat = DemandStat.objects.select_for_update().get(key=label)
-        row = _recount(key)
+        row = Demand.objects.filter(
+            county_id=county_id,
+            owner_unit_id=unit_id,
+            owner_department_id=department_id,
+            category_id=category_id,
+            created_at__gte=month_start(month),
+            created_at__lt=month_start(_next_month(month)),
+        ).aggregate(**_counts())
         if not row["total"]:
             stat.delete()
             continue

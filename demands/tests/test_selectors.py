@@ -141,28 +141,3 @@ def test_monthly_counts_kept_by_the_services_match_a_full_rebuild(setup, tree, c
 
 def test_village_dashboard_is_computed_from_the_demands(setup, tree, village_official):
     assert selectors._stat_scope(village_official) is None
-
-
-def test_a_rows_recount_from_its_compiled_sql_equals_the_orm_aggregate(setup, tree, county_supervisor):
-    """stats_refresh counts a row with SQL compiled once per process (stats._recount): for rows with and
-    without a department, and for a row none of whose demands are left, it must say what the ORM says."""
-    from demands import stats
-    from demands.models import Demand
-
-    _varied_year(tree, setup, None)
-    keys = {stats.key_of(d) for d in Demand.objects.all()}
-    assert any(k[3] is None for k in keys) and any(k[3] is not None for k in keys)
-    county, month, unit, department, category = next(iter(keys))
-    keys |= {(county, month, unit, None, category + 1000), (county, month, unit, department, category + 1000)}
-    for key in keys:
-        county, month, unit, department, category = key
-        expected = Demand.objects.filter(
-            county_id=county,
-            owner_unit_id=unit,
-            owner_department_id=department,
-            category_id=category,
-            created_at__gte=stats.month_start(month),
-            created_at__lt=stats.month_start(stats._next_month(month)),
-        ).aggregate(**stats._counts())
-        got = stats._recount(key)
-        assert stats._values(got) == stats._values(expected) and bool(got["total"]) == bool(expected["total"])
