@@ -212,7 +212,11 @@ def test_a_piece_read_before_the_visit_committed_is_put_right_after_it(
             selectors._today(),
             selectors._county_policy_map(village_official)[tree.county.code],
         )
-        stale = [selectors.Due(household=elder.household, policies=["独居老人每周入户"], never=True)]
+        stale = [
+            selectors._packed(
+                selectors.Due(household=elder.household, policies=["独居老人每周入户"], never=True)
+            )
+        ]
         version = selectors.cache.get(
             selectors.DUE_VERSION_PREFIX + selectors._village_path(elder.household.scope_path)
         )
