@@ -847,16 +847,46 @@ def route_get(*, user, pk) -> PlanRoute:
         raise Http404 from None
 
 
+_ROUTE_VERSION_PREFIX = "visits:route-version:"
+
+
+def routes_changed(cadre_ids) -> None:
+    """A plan or route of these staff was saved or deleted (visits.signals): whatever was remembered
+    about their routes is stale, now and again after commit."""
+    keys = [f"{_ROUTE_VERSION_PREFIX}{pk}" for pk in set(cadre_ids) if pk is not None]
+    if not keys:
+        return
+    cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
+    transaction.on_commit(lambda: cache.set_many({key: uuid.uuid4().hex for key in keys}, None))
+
+
 def todays_route(*, user, day: date | None = None) -> PlanRoute | None:
-    """The cadre's own route for the day, if a plan was made: it leads the worklist."""
+    """The cadre's own route for the day, if a plan was made: it leads the worklist.
+
+    Most staff have no route on most days, and the worklist asks on every view: that answer is kept
+    (under the user's route version, renewed by any change of their plans and routes) for the day.
+    """
     day = day or _today()
-    return (
+    version_key, none_key = (
+        f"{_ROUTE_VERSION_PREFIX}{user.pk}",
+        f"visits:no-route:{user.pk}:{day.isoformat()}",
+    )
+    got = cache.get_many([version_key, none_key])
+    version = got.get(version_key)
+    if version is not None and got.get(none_key) == version:
+        return None
+    # The version is read before the database: a remembered "none" is never newer than its version.
+    version = version if version is not None else _current_version(version_key)
+    route = (
         PlanRoute.objects.filter(cadre=user, plan__date=day, plan__status=Plan.Status.DONE)
         .select_related("plan")
         .prefetch_related(_stops_prefetch())
         .order_by("-plan_id")
         .first()
     )
+    if route is None:
+        cache.set(none_key, version, 24 * 3600)
+    return route
 
 
 def plannable_cadres(*, user) -> list[Staff]:

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.utils import timezone
 
@@ -297,3 +297,26 @@ def test_policies_come_from_the_cache_until_one_or_a_tag_changes(
     tag.save()
     cached = next(p for p in selectors.policy_list(user=village_official) if p.name == "独居老人每周入户")
     assert cached.tag.name == "独居老人（改）"
+
+
+def test_no_route_today_is_remembered_until_a_plan_of_theirs_changes(
+    tree, township_cadre, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from visits.models import Plan, PlanRoute
+
+    assert selectors.todays_route(user=township_cadre) is None
+    with django_assert_num_queries(0):
+        assert selectors.todays_route(user=township_cadre) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = Plan.objects.create(
+            township=tree.town_a, scope_path=tree.town_a.path, date=timezone.localdate()
+        )
+        route = PlanRoute.objects.create(
+            plan=plan, cadre=township_cadre, start_time=time(8, 30), end_time=time(16, 30)
+        )
+    assert selectors.todays_route(user=township_cadre) is None  # the plan is not finished yet
+    plan.status = Plan.Status.DONE
+    plan.save()
+    assert selectors.todays_route(user=township_cadre) == route
+    PlanRoute.objects.filter(pk=route.pk).delete()  # a deleted route is not remembered either way
+    assert selectors.todays_route(user=township_cadre) is None
