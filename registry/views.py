@@ -1,3 +1,4 @@
+from datetime import date
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from journal.selectors import pii_views_for_target
 from registry import exports, selectors, services
 from registry.forms import HouseholdFilterForm, PersonFilterForm, PersonForm, RevealForm
-from registry.models import Household, Tag
+from registry.models import Household, Person, Tag, age_on
 from territory.models import AdminUnit
 from territory.selectors import unit_list
 
@@ -62,8 +63,28 @@ def _household_rows(households) -> list:
 @login_required
 @permission_required("registry.view_household", raise_exception=True)
 def household_detail(request, pk: int):
-    household = selectors.household_get(user=request.user, pk=pk)
+    household = selectors.household_card(user=request.user, pk=pk)
+    household["occupancy_label"] = dict(Household.Occupancy.choices).get(
+        household["occupancy"], household["occupancy"]
+    )
+    _describe_members(household["members"])
     return render(request, "registry/household_detail.html", {"household": household})
+
+
+def _describe_members(members: list[dict]) -> None:
+    """Each member's link and words (relation, sex, age, residence), worked out here, not in the template."""
+    # people/<pk>/ lies under the people list's address (registry/urls.py): one reverse() a page.
+    base = reverse("registry:person_list")
+    relation, sex = dict(Person.Relation.choices), dict(Person.Sex.choices)
+    residence = dict(Person.Residence.choices)
+    today = date.today()  # noqa: DTZ011 - as Person.age
+    for m in members:
+        m["url"] = f"{base}{m['id']}/"
+        m["relation_label"] = relation.get(m["relation"], m["relation"])
+        m["sex_label"] = sex.get(m["sex"], m["sex"])
+        m["residence_label"] = residence.get(m["residence"], m["residence"])
+        age = age_on(m["birth_date"], today)
+        m["age_text"] = None if age is None else _("%(age)s岁") % {"age": age}
 
 
 @login_required
