@@ -22,9 +22,10 @@ class HouseholdFilterForm(forms.Form):
     )
 
     def __init__(self, *args, villages=(), tags=(), **kwargs):
+        """villages: (id, name) pairs; tags: (code, name) pairs."""
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = [("", _("全部"))] + [(v.pk, v.name) for v in villages]
-        self.fields["tag"].choices = [("", _("全部"))] + [(t.code, t.name) for t in tags]
+        self.fields["village"].choices = [("", _("全部")), *villages]
+        self.fields["tag"].choices = [("", _("全部")), *tags]
 
 
 class PersonFilterForm(forms.Form):
@@ -42,9 +43,10 @@ class PersonFilterForm(forms.Form):
     min_age = forms.IntegerField(label=_("年龄不小于"), required=False, min_value=0, max_value=120)
 
     def __init__(self, *args, villages=(), tags=(), **kwargs):
+        """villages: (id, name) pairs; tags: (code, name) pairs."""
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = [("", _("全部"))] + [(v.pk, v.name) for v in villages]
-        self.fields["tag"].choices = [("", _("全部"))] + [(t.code, t.name) for t in tags]
+        self.fields["village"].choices = [("", _("全部")), *villages]
+        self.fields["tag"].choices = [("", _("全部")), *tags]
 
 
 class RevealForm(forms.Form):

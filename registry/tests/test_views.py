@@ -134,7 +134,7 @@ def test_household_list_rows_link_to_each_household_with_its_occupancy_and_membe
     client, tree, village_official
 ):
     vacant = make_household(tree.village_a1, address="甲一村五组1号", occupancy="vacant")
-    family = make_household(tree.village_a1, address="甲一村五组2号")
+    family = make_household(tree.village_a1, grid=tree.grid_a1, address="甲一村五组2号")
     make_person(family, "户主甲")
     make_person(family, "成员乙", relation="spouse")
     client.force_login(village_official)
@@ -144,6 +144,14 @@ def test_household_list_rows_link_to_each_household_with_its_occupancy_and_membe
     assert f'href="{reverse("registry:household_detail", args=[family.pk])}"' in rows[family.pk]
     assert '<span class="chip plain">空置</span>' in rows[vacant.pk] and "· 0 人</div>" in rows[vacant.pk]
     assert '<span class="chip plain">常住</span>' in rows[family.pk] and "· 2 人</div>" in rows[family.pk]
+    assert '<div class="muted">甲一村 · 甲一村五组1号 · 0 人</div>' in rows[vacant.pk]
+    assert f'<div class="muted">甲一村 · {tree.grid_a1.name} · 甲一村五组2号 · 2 人</div>' in rows[family.pk]
+    # The filters offer the user's villages and the county's tags.
+    village_option = (
+        f'<option value="" selected>全部</option><option value="{tree.village_a1.pk}">甲一村</option>'
+    )
+    assert village_option in page and '<option value="dibao">低保</option>' in page
+    assert '<option value="dibao">低保</option>' in page
     client.cookies["django_language"] = "en"
     english = client.get("/work/registry/households/").content.decode()
     assert "0 people" in english and "2 people" in english
