@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.formrender import PythonFormRenderer
 from core.uploads import size_validator
 from core.widgets import ListSelect
 from registry.models import Household, Person
@@ -8,6 +9,8 @@ from registry.models import Household, Person
 
 class HouseholdFilterForm(forms.Form):
     """The list's filters; ListSelect writes its selects without a template per option (every list page)."""
+
+    default_renderer = PythonFormRenderer()  # labels and the text box without a template each
 
     q = forms.CharField(label=_("户主或住址"), required=False)
     village = forms.TypedChoiceField(
@@ -29,6 +32,8 @@ class HouseholdFilterForm(forms.Form):
 
 
 class PersonFilterForm(forms.Form):
+    default_renderer = PythonFormRenderer()
+
     q = forms.CharField(label=_("姓名、拼音首字母、身份证号或电话"), required=False)
     village = forms.TypedChoiceField(
         label=_("村/社区"), required=False, coerce=int, empty_value=None, widget=ListSelect
