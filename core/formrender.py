@@ -5,7 +5,8 @@ Django renders every label, widget and (even empty) error list of a form through
 CPU a page in them (in-process, prod-local county data). A form opts in with
 `default_renderer = PythonFormRenderer()`; the markup is exactly that of Django's templates
 (django/forms/templates/django/forms/, byte for byte: core/tests/test_formrender.py renders both
-ways), and any template not written here, or overridden by the project, renders as usual.
+ways). Any template not written here renders as usual; a project override of one that is written
+here would be ignored by the forms that opt in (the project overrides none).
 """
 
 from django.forms.renderers import DjangoTemplates
@@ -88,6 +89,26 @@ def _checkbox_select(context) -> str | None:
     return "".join(parts)
 
 
+def _select(context) -> str | None:
+    """select.html with select_option.html; None for another option template."""
+    widget = context["widget"]
+    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{_text(group_name)}">')
+        for option in options:
+            if option["template_name"] != "django/forms/widgets/select_option.html":
+                return None
+            parts.append(
+                f'\n  <option value="{_formatted(option["value"])}"{_attrs(option["attrs"])}>'
+                f"{_text(option['label'])}</option>\n"
+            )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>\n")
+    return "".join(parts)
+
+
 def _label(context) -> str:
     if not context["use_tag"]:
         return f"{_text(context['label'])}\n"
@@ -112,6 +133,7 @@ _WRITERS = {
     },
     "django/forms/widgets/textarea.html": _textarea,
     "django/forms/widgets/checkbox_select.html": _checkbox_select,
+    "django/forms/widgets/select.html": _select,
     "django/forms/label.html": _label,
     "django/forms/errors/list/default.html": _error_list,
 }

@@ -45,7 +45,11 @@ class Everything(forms.Form):
         choices=GROUPED,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "grid", "data-x": mark_safe("<b>")}),
     )
-    town = forms.ChoiceField(label="乡镇", choices=[("1", "甲镇"), ("2", "乙乡")])  # Select: not taken over
+    town = forms.ChoiceField(label="乡镇", choices=[("1", "甲镇"), ("2", 'A & B <"办">'), (3, 1234)])
+    village = forms.ChoiceField(label="村", required=False, choices=[("", "——"), *GROUPED])
+    pace = forms.ChoiceField(
+        label="节奏", choices=[("s", "慢"), ("f", "快")], widget=forms.RadioSelect
+    )  # not written
 
     def clean(self):
         data = super().clean()
@@ -78,6 +82,8 @@ CASES = [
                 "cadres": ["3", "7", "99"],
                 "places": ["b", "d"],
                 "town": "2",
+                "village": "b",
+                "pace": "f",
             }
         }
     ),
@@ -124,9 +130,9 @@ def test_the_written_templates_are_written_in_python(monkeypatch):
     )
     form = Fast({"name": "错"})
     _ = list(_parts(form))
-    # Only the widget it does not write (the select) goes through a template.
-    assert rendered == ["django/forms/widgets/select.html"]
-    assert "django/forms/widgets/checkbox_select.html" in formrender._WRITERS
+    # Only the widget it does not write (the radio buttons) goes through a template.
+    assert rendered == ["django/forms/widgets/radio.html"]
+    assert "django/forms/widgets/radio.html" not in formrender._WRITERS
 
 
 def test_an_unknown_option_template_falls_back_to_djangos_template():
