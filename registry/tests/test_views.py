@@ -134,7 +134,7 @@ def test_household_list_rows_link_to_each_household_with_its_occupancy_and_membe
     client, tree, village_official
 ):
     vacant = make_household(tree.village_a1, address="甲一村五组1号", occupancy="vacant")
-    family = make_household(tree.village_a1, address="甲一村五组2号")
+    family = make_household(tree.village_a1, grid=tree.grid_a1, address="甲一村五组2号")
     make_person(family, "户主甲")
     make_person(family, "成员乙", relation="spouse")
     client.force_login(village_official)
@@ -144,6 +144,100 @@ def test_household_list_rows_link_to_each_household_with_its_occupancy_and_membe
     assert f'href="{reverse("registry:household_detail", args=[family.pk])}"' in rows[family.pk]
     assert '<span class="chip plain">空置</span>' in rows[vacant.pk] and "· 0 人</div>" in rows[vacant.pk]
     assert '<span class="chip plain">常住</span>' in rows[family.pk] and "· 2 人</div>" in rows[family.pk]
+    assert '<div class="muted">甲一村 · 甲一村五组1号 · 0 人</div>' in rows[vacant.pk]
+    assert f'<div class="muted">甲一村 · {tree.grid_a1.name} · 甲一村五组2号 · 2 人</div>' in rows[family.pk]
+    # The filters offer the user's villages and the county's tags.
+    village_option = (
+        f'<option value="" selected>全部</option><option value="{tree.village_a1.pk}">甲一村</option>'
+    )
+    assert village_option in page and '<option value="dibao">低保</option>' in page
+    assert '<option value="dibao">低保</option>' in page
     client.cookies["django_language"] = "en"
     english = client.get("/work/registry/households/").content.decode()
     assert "0 people" in english and "2 people" in english
+
+
+def test_household_page_shows_the_household_and_each_member_in_words(client, tree, village_official):
+    from registry.services import tag_create
+
+    poor = tag_create(
+        actor=None, county=tree.county, code="poor", name="脱贫户", scope="household", sort_order=1
+    )
+    household = make_household(
+        tree.village_a1,
+        address="甲一村六组3号",
+        household_no="0601",
+        note="<b>门前有狗</b>",
+        tags=[poor, tree.tags["dibao"]],
+    )
+    elder = make_person(
+        household,
+        "孙桂香",
+        id_number=synthetic_id(date(1941, 4, 4), "F"),
+        tags=[tree.tags["left_behind_child"], tree.tags["elderly_alone"]],
+    )
+    nobody_knows = make_person(household, "<i>无名</i>", relation="other", residence="migrant_work")
+    client.force_login(village_official)
+    html = client.get(f"/work/registry/households/{household.pk}/").content.decode()
+    assert '<div class="breadcrumb">甲镇 › 甲一村</div>' in html  # no grid: no third step
+    assert '<h1>孙桂香户 <span class="chip plain">常住</span></h1>' in html
+    assert "<dt>户编号</dt><dd>0601</dd>" in html
+    assert "<dd>&lt;b&gt;门前有狗&lt;/b&gt;</dd>" in html
+    # Tags in the county's order: sort_order, then name.
+    assert '<dd class="chips"><span class="chip">低保</span><span class="chip">脱贫户</span></dd>' in html
+    age = elder.age()
+    assert (
+        f'<a class="row" href="/work/registry/people/{elder.pk}/">\n'
+        f'    <span class="row-title">孙桂香</span> <span class="muted">户主 · 女 · {age}岁 · 常住</span>\n'
+        f'    <div class="masked muted">{elder.id_masked}</div>\n'
+        '    <div class="chips"><span class="chip">独居老人</span><span class="chip">留守儿童</span></div>'
+    ) in html
+    assert (
+        f'<a class="row" href="/work/registry/people/{nobody_knows.pk}/">\n'
+        '    <span class="row-title">&lt;i&gt;无名&lt;/i&gt;</span> <span class="muted">其他 ·  · 外出务工</span>\n'
+        '    <div class="masked muted">未登记身份证号</div>\n    \n  </a>'
+    ) in html
+    assert html.index(elder.id_masked) < html.index("未登记身份证号")  # members in the order they were added
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/work/registry/households/{household.pk}/").content.decode()
+    assert f"Head of household · Female · {age} years · Resident" in english
+
+
+def test_household_page_of_an_empty_household_in_a_grid(client, tree, village_official):
+    household = make_household(
+        tree.village_a1, grid=tree.grid_a1, address="甲一村一组5号", occupancy="vacant"
+    )
+    client.force_login(village_official)
+    html = client.get(f"/work/registry/households/{household.pk}/").content.decode()
+    assert f'<div class="breadcrumb">甲镇 › 甲一村 › {tree.grid_a1.name}</div>' in html
+    assert '<h1>—户 <span class="chip plain">空置</span></h1>' in html
+    assert "这户还没有登记成员" in html and "<dt>标签</dt>" not in html and "<dt>户编号</dt>" not in html
+
+
+def test_household_page_query_count_does_not_grow_with_members_or_tags(
+    client, tree, village_official, django_assert_num_queries
+):
+    household = make_household(tree.village_a1, address="甲一村七组1号", tags=[tree.tags["dibao"]])
+    make_person(household, "户主", tags=[tree.tags["elderly_alone"]])
+    client.force_login(village_official)
+    client.get(f"/work/registry/households/{household.pk}/")
+    # 4: session, user, the household with its tags, the members with theirs.
+    with django_assert_num_queries(4):
+        client.get(f"/work/registry/households/{household.pk}/")
+    for n in range(5):
+        make_person(
+            household,
+            f"成员{n}",
+            relation="child",
+            tags=[tree.tags["elderly_alone"], tree.tags["left_behind_child"]],
+        )
+    with django_assert_num_queries(4):
+        assert "成员4" in client.get(f"/work/registry/households/{household.pk}/").content.decode()
+
+
+def test_household_page_outside_the_jurisdiction_is_not_found(client, tree, village_official):
+    theirs = make_household(tree.village_b1, address="乙一村一组1号")
+    make_person(theirs, "乙村人")
+    client.force_login(village_official)
+    response = client.get(f"/work/registry/households/{theirs.pk}/")
+    assert response.status_code == 404 and "乙村人" not in response.content.decode()

@@ -406,3 +406,47 @@ def test_coverage_page_is_computed_once_per_scope_and_says_when(
     assert sum(w["in_person"] for w in selectors.coverage_report(user=village_official).weekly_visits) == 1
     with override_settings(DOORSTEP_REPORT_CACHE_SECONDS=0):
         assert sum(w["in_person"] for w in selectors.coverage_report(user=township_leader).weekly_visits) == 1
+
+
+def test_planner_form_offers_the_township_and_its_cadres_with_the_user_checked(
+    client_for, township_cadre, village_official, tree, django_assert_num_queries
+):
+    c = client_for(township_cadre)
+    c.get(reverse("visits:plan_new"))
+    # 5: session, user, the user's townships, the cadres, recent plans.
+    with django_assert_num_queries(5):
+        body = c.get(reverse("visits:plan_new")).content.decode()
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    assert f'<option value="{tree.town_a.pk}" selected>甲镇</option>' in body
+    assert f'<input type="date" name="date" value="{tomorrow.isoformat()}" required id="id_date">' in body
+    assert (
+        f'<label for="id_cadres_0"><input type="checkbox" name="cadres" value="{township_cadre.pk}"'
+        f' id="id_cadres_0" checked>\n {township_cadre}</label>'
+    ) in body
+    assert (
+        f'<label for="id_cadres_1"><input type="checkbox" name="cadres" value="{village_official.pk}"'
+        f' id="id_cadres_1">\n {village_official}</label>'
+    ) in body
+    assert '<input type="number" name="road_factor" value="1.35" min="1" max="3" step="any" required' in body
+    assert "errorlist" not in body
+
+
+def test_planner_form_shows_what_is_wrong_with_a_plan_and_keeps_the_answers(client_for, township_cadre, tree):
+    body = (
+        client_for(township_cadre)
+        .post(
+            reverse("visits:plan_new"),
+            {
+                "township": tree.town_a.pk,
+                "lunch_start": "12:00",
+                "lunch_end": "12:30",
+                "lunch_minutes": "60",
+                "added": "<b>7</b>",
+            },
+        )
+        .content.decode()
+    )
+    assert '<ul class="errorlist" id="id_date_error"><li>' in body
+    assert '<ul class="errorlist" id="id_lunch_end_error"><li>午休时段比午休时长还短</li></ul>' in body
+    assert 'name="added" value="&lt;b&gt;7&lt;/b&gt;"' in body
+    assert not Plan.objects.exists()
