@@ -18,8 +18,8 @@ from pathlib import Path
 HZ = os.sysconf("SC_CLK_TCK")
 
 
-def _procs() -> dict[int, tuple[int, str, int]]:
-    """pid -> (ppid, cmdline, cpu ticks)."""
+def _procs() -> dict[int, tuple[int, str, int, int]]:
+    """pid -> (ppid, cmdline, cpu ticks, cpu ticks of its exited children)."""
     out = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -30,7 +30,12 @@ def _procs() -> dict[int, tuple[int, str, int]]:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
-        out[int(name)] = (int(fields[1]), cmd, int(fields[11]) + int(fields[12]))
+        out[int(name)] = (
+            int(fields[1]),
+            cmd,
+            int(fields[11]) + int(fields[12]),
+            int(fields[13]) + int(fields[14]),
+        )
     return out
 
 
@@ -38,7 +43,7 @@ def _descendants(procs, root: int) -> set[int]:
     found, frontier = {root}, [root]
     while frontier:
         parent = frontier.pop()
-        for pid, (ppid, _cmd, _t) in procs.items():
+        for pid, (ppid, *_rest) in procs.items():
             if ppid == parent and pid not in found:
                 found.add(pid)
                 frontier.append(pid)
@@ -73,7 +78,7 @@ def _groups(state: Path, procs) -> dict[str, set[int]]:
     postmaster = _pid(pgdata / "postmaster.pid")
     if postmaster:
         groups["postgres"] = _descendants(procs, postmaster)
-    groups["locust"] = {pid for pid, (_p, cmd, _t) in procs.items() if ".venv-load/bin/locust" in cmd}
+    groups["locust"] = {pid for pid, (_p, cmd, *_t) in procs.items() if ".venv-load/bin/locust" in cmd}
     return groups
 
 
@@ -89,11 +94,16 @@ def main() -> None:
     lines1 = sum(1 for _ in log.open("rb"))
     elapsed = time.monotonic() - t0
     requests = lines1 - lines0
-    groups = _groups(state, after)
+    groups, earlier = _groups(state, after), _groups(state, before)
     print(f"window {elapsed:.0f} s, {requests} requests ({requests / elapsed:.1f}/s)")
     total = 0.0
     for name, pids in groups.items():
+        # Live processes: their own CPU in the window. Processes that ended in it (PostgreSQL backends
+        # of connections closed after DOORSTEP_CONN_MAX_AGE, recycled gunicorn workers) are in their
+        # parent's children time, whole lives included: less what they had spent before the window.
         ticks = sum(after[p][2] - (before[p][2] if p in before else 0) for p in pids if p in after)
+        ticks += sum(after[p][3] - (before[p][3] if p in before else 0) for p in pids if p in after)
+        ticks -= sum(before[p][2] for p in earlier.get(name, set()) if p in before and p not in after)
         cpu = ticks / HZ
         total += cpu
         per = 1000 * cpu / requests if requests else float("nan")
