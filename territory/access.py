@@ -31,12 +31,13 @@ which save.
 """
 
 import logging
-import uuid
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.utils.crypto import salted_hmac
+
+from core import versions
 
 log = logging.getLogger(__name__)
 
@@ -60,43 +61,18 @@ def _user_key(user_pk) -> str:
     return f"territory:user:{user_pk}:{salted_hmac('territory.access.user', 'v1').hexdigest()[:12]}"
 
 
-def _renew(key: str, what: str) -> None:
-    """Give `key` a new random version now and again once the current transaction commits.
-
-    The immediate change raises when the cache is unreachable, so the change that called it fails
-    instead of leaving stale entries behind.
-    """
-    cache.set(key, uuid.uuid4().hex, None)
-
-    def after_commit() -> None:
-        try:
-            cache.set(key, uuid.uuid4().hex, None)
-        except Exception:  # the change is committed; the immediate new version already covers it
-            log.exception("%s version not renewed after commit", what)
-
-    transaction.on_commit(after_commit)
-
-
 def access_changed() -> None:
     """Make every cached access entry stale, now and again once the current transaction commits."""
-    _renew(VERSION_KEY, "access")
+    versions.renew(VERSION_KEY)
 
 
 def staff_changed(user_pk) -> None:
     """A staff row was saved or deleted: its cached copy is stale, now and again after commit."""
-    _renew(_user_version_key(user_pk), "staff row")
-
-
-def _current(key: str) -> str:
-    version = cache.get(key)
-    if version is None:  # first use, or evicted: start one (another process may win the race)
-        cache.add(key, uuid.uuid4().hex, None)
-        version = cache.get(key)
-    return version
+    versions.renew(_user_version_key(user_pk))
 
 
 def _current_version() -> str:
-    return _current(VERSION_KEY)
+    return versions.current(VERSION_KEY)
 
 
 def load_access(user) -> None:
@@ -177,7 +153,7 @@ def cached_user(user_pk):
         user._session_auth_hash = stored[2]
     else:
         try:
-            version = version if version is not None else _current(keys[0])
+            version = version if version is not None else versions.current(keys[0])
         except Exception:
             log.warning("staff cache unreadable; reading the database", exc_info=True)
             return staff_model._default_manager.filter(pk=user_pk).first()

@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from core import versions
 from registry.models import Household, Person, Tag
 from territory.models import AdminUnit, Staff
 from territory.roles import Role
@@ -125,8 +126,7 @@ _POLICY_SECONDS = 600
 def policies_changed() -> None:
     """A visit policy or a tag was saved or deleted: every cached policy list is stale, now and again
     after commit (visits.signals). Policies are read on every worklist, due list and recorded visit."""
-    cache.set(_POLICY_VERSION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(_POLICY_VERSION_KEY, uuid.uuid4().hex, None))
+    versions.renew(_POLICY_VERSION_KEY)
 
 
 def policy_list(*, user) -> list[VisitPolicy]:
@@ -144,7 +144,7 @@ def county_policy_list(codes: list[str]) -> list[VisitPolicy]:
     if version is not None and stored is not None and stored[0] == version:
         return list(stored[1])
     # The version is read before the database: a stored list is never newer than its version.
-    version = version if version is not None else _current_version(_POLICY_VERSION_KEY)
+    version = version if version is not None else versions.current(_POLICY_VERSION_KEY)
     policies = list(
         VisitPolicy.objects.filter(county__code__in=codes, active=True)
         .select_related("tag", "county")
@@ -391,14 +391,6 @@ def _piece_key(village_path: str, day: date, policies: list[VisitPolicy]) -> str
     return f"{_DUE_PIECE_PREFIX}{day.isoformat()}:{village_path}:{_policies_signature(policies)}"
 
 
-def _current_version(key: str) -> str:
-    version = cache.get(key)
-    if version is None:  # first use, or evicted: start one (another process may win the race)
-        cache.add(key, uuid.uuid4().hex, None)
-        version = cache.get(key)
-    return version
-
-
 def _county_policy_map(user) -> dict[str, list[VisitPolicy]]:
     by_county: dict[str, list[VisitPolicy]] = {}
     for policy in policy_list(user=user):
@@ -448,7 +440,7 @@ def _village_dues(villages: list[str], by_county: dict, day: date, seconds: int)
             dues.extend(_unpacked(row) for row in piece[2])
         else:
             # The version is read before the database: a piece is never newer than its version.
-            missing[village] = version if version is not None else _current_version(version_key)
+            missing[village] = version if version is not None else versions.current(version_key)
     if not missing:
         return dues
     fresh: dict[str, list[tuple]] = {v: [] for v in missing}
@@ -853,11 +845,7 @@ _ROUTE_VERSION_PREFIX = "visits:route-version:"
 def routes_changed(cadre_ids) -> None:
     """A plan or route of these staff was saved or deleted (visits.signals): whatever was remembered
     about their routes is stale, now and again after commit."""
-    keys = [f"{_ROUTE_VERSION_PREFIX}{pk}" for pk in set(cadre_ids) if pk is not None]
-    if not keys:
-        return
-    cache.set_many({key: uuid.uuid4().hex for key in keys}, None)
-    transaction.on_commit(lambda: cache.set_many({key: uuid.uuid4().hex for key in keys}, None))
+    versions.renew(*(f"{_ROUTE_VERSION_PREFIX}{pk}" for pk in set(cadre_ids) if pk is not None))
 
 
 def todays_route(*, user, day: date | None = None) -> PlanRoute | None:
@@ -876,7 +864,7 @@ def todays_route(*, user, day: date | None = None) -> PlanRoute | None:
     if version is not None and got.get(none_key) == version:
         return None
     # The version is read before the database: a remembered "none" is never newer than its version.
-    version = version if version is not None else _current_version(version_key)
+    version = version if version is not None else versions.current(version_key)
     route = (
         PlanRoute.objects.filter(cadre=user, plan__date=day, plan__status=Plan.Status.DONE)
         .select_related("plan")

@@ -59,30 +59,36 @@ def test_error_pages_speak_chinese_and_english():
         assert zh in page and en in page, code
 
 
+def _render_into(root: Path, upstreams: list[str], listen: str) -> Path:
+    """prod-local's nginx.conf and the site under `root` (all paths inside it); returns nginx.conf."""
+    r = _renderer()
+    site = r.render_site(
+        upstreams=upstreams,
+        listen=listen,
+        static_root=str(root),
+        media_root=str(root),
+        access_log=str(root / "access.log"),
+        error_log=str(root / "error.log"),
+        cache_root=str(root / "cache"),
+    )
+    (root / "doorstep.conf").write_text(site, encoding="utf-8")
+    main = r.render_main(
+        prefix=str(root),
+        site_conf=str(root / "doorstep.conf"),
+        pid_file=str(root / "nginx.pid"),
+        error_log=str(root / "error.log"),
+        mime_types="/etc/nginx/mime.types",
+    )
+    (root / "nginx.conf").write_text(main, encoding="utf-8")
+    return root / "nginx.conf"
+
+
 @pytest.mark.skipif(
     not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(), reason="nginx not installed"
 )
 def test_rendered_configuration_passes_nginx_t(tmp_path):
-    r = _renderer()
     (tmp_path / "tmp").mkdir()
-    site = r.render_site(
-        upstreams=["127.0.0.1:8101", "127.0.0.1:8102"],
-        listen="127.0.0.1:18080",
-        static_root=str(tmp_path),
-        media_root=str(tmp_path),
-        access_log=str(tmp_path / "access.log"),
-        error_log=str(tmp_path / "error.log"),
-        cache_root=str(tmp_path / "cache"),
-    )
-    (tmp_path / "doorstep.conf").write_text(site, encoding="utf-8")
-    main = r.render_main(
-        prefix=str(tmp_path),
-        site_conf=str(tmp_path / "doorstep.conf"),
-        pid_file=str(tmp_path / "nginx.pid"),
-        error_log=str(tmp_path / "error.log"),
-        mime_types="/etc/nginx/mime.types",
-    )
-    (tmp_path / "nginx.conf").write_text(main, encoding="utf-8")
+    _render_into(tmp_path, ["127.0.0.1:8101", "127.0.0.1:8102"], "127.0.0.1:18080")
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     result = subprocess.run(  # noqa: S603 - fixed binary, generated file
         [
@@ -224,27 +230,10 @@ def test_nginx_keeps_only_public_answers_and_never_for_sessions():
     root = Path(tempfile.mkdtemp(prefix="doorstep-nginx-"))
     root.chmod(0o777)
     (root / "tmp").mkdir(mode=0o777)
-    r, port = _renderer(), _free_port()
-    site = r.render_site(
-        upstreams=[f"127.0.0.1:{app.server_address[1]}"],
-        listen=f"127.0.0.1:{port}",
-        static_root=str(root),
-        media_root=str(root),
-        access_log=str(root / "access.log"),
-        error_log=str(root / "error.log"),
-        cache_root=str(root / "cache"),
-    )
-    (root / "doorstep.conf").write_text(site, encoding="utf-8")
-    main = r.render_main(
-        prefix=str(root),
-        site_conf=str(root / "doorstep.conf"),
-        pid_file=str(root / "nginx.pid"),
-        error_log=str(root / "error.log"),
-        mime_types="/etc/nginx/mime.types",
-    )
-    (root / "nginx.conf").write_text(main, encoding="utf-8")
+    port = _free_port()
+    conf = _render_into(root, [f"127.0.0.1:{app.server_address[1]}"], f"127.0.0.1:{port}")
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    args = [nginx, "-p", str(root), "-c", str(root / "nginx.conf"), "-e", str(root / "error.log")]
+    args = [nginx, "-p", str(root), "-c", str(conf), "-e", str(root / "error.log")]
     subprocess.run(args, check=True, capture_output=True)  # noqa: S603 - fixed binary, generated file
 
     def get(path: str, **headers) -> tuple[str, str]:
