@@ -203,9 +203,10 @@ def _household_scope(user) -> QuerySet[Household]:
 
 @dataclass
 class Due:
-    """A household needing a visit: why, how overdue, what it is worth to the planner."""
+    """A household needing a visit: why, how overdue, what it is worth to the planner (the shared due
+    list's households are DueHousehold values, due_list's are model rows)."""
 
-    household: Household
+    household: "Household | DueHousehold"
     policies: list[str] = field(default_factory=list)
     overdue_days: int = 0
     never: bool = False
