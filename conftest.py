@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: a small county and one staff member per role."""
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 from core.testing import Tree, build_tree, make_staff
@@ -11,6 +12,10 @@ from territory.roles import Role
 def _empty_cache():
     """Every test starts with an empty cache: cached reports and answers are keyed by scope and day,
     which the same fixtures reproduce from test to test."""
+    if settings.SETTINGS_MODULE != "config.settings.test":
+        # DJANGO_SETTINGS_MODULE in the environment wins over pyproject's: a shell that loaded a
+        # deployment's env (prod-local's) would otherwise empty that deployment's Redis here.
+        pytest.exit(f"tests run with config.settings.test, not {settings.SETTINGS_MODULE}", returncode=2)
     cache.clear()
 
 
