@@ -1,21 +1,27 @@
 """Fixtures shared by every app's tests: a small county and one staff member per role."""
 
+import os
+
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 
 from core.testing import Tree, build_tree, make_staff
 from territory.roles import Role
 
 
+def pytest_configure(config):
+    # DJANGO_SETTINGS_MODULE in the environment wins over pyproject's: a shell that loaded a
+    # deployment's env (prod-local's) would run the tests there, and the fixture below would empty
+    # that deployment's Redis (it happened once).
+    module = os.environ.get("DJANGO_SETTINGS_MODULE")
+    if module != "config.settings.test":
+        raise pytest.UsageError(f"tests run with config.settings.test, not {module}")
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache: cached reports and answers are keyed by scope and day,
     which the same fixtures reproduce from test to test."""
-    if settings.SETTINGS_MODULE != "config.settings.test":
-        # DJANGO_SETTINGS_MODULE in the environment wins over pyproject's: a shell that loaded a
-        # deployment's env (prod-local's) would otherwise empty that deployment's Redis here.
-        pytest.exit(f"tests run with config.settings.test, not {settings.SETTINGS_MODULE}", returncode=2)
     cache.clear()
 
 
